@@ -1,0 +1,121 @@
+"""Kakao API errors, one class per code (SPEC.md §2).
+
+Every error carries its identity as class attributes, in the manner of authlib's
+``rfc6749/errors.py``: ``code``, ``http_status`` and a default ``msg``. There is one raise site per
+rule and one serialiser (``api.wire.error_body``).
+
+    KakaoError
+     ├── InternalError            -1   400
+     ├── InvalidArgument          -2   400  (msg names the parameter)
+     ├── AppConsentNotEnabled     -3   403
+     ├── QuotaExceeded           -10   400
+     ├── NotRegisteredUser      -101   400
+     ├── InvalidCredential      -401   401  (+ "reason" when the token expired)
+     ├── InsufficientScopes     -402   403  (+ api_type, required_scopes, allowed_scopes)
+     └── NotTalkUser            -501   400
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class KakaoError(Exception):
+    code: ClassVar[int] = -1
+    http_status: ClassVar[int] = 400
+    default_msg: ClassVar[str] = "internal error"
+
+    def __init__(self, msg: str | None = None, **extra: Any) -> None:
+        self.msg = msg if msg is not None else self.default_msg
+        self.extra = extra
+        super().__init__(self.msg)
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"msg": self.msg, "code": self.code}
+        body.update(self.extra)
+        return body
+
+
+class InternalError(KakaoError):
+    """-1: internal error. Never raised for bad input; fault rules may inject it."""
+
+    code = -1
+    default_msg = "internal error"
+
+
+class InvalidArgument(KakaoError):
+    """-2: a missing, malformed or out-of-range parameter; ``msg`` names it."""
+
+    code = -2
+    default_msg = "invalid argument"
+
+
+class AppConsentNotEnabled(KakaoError):
+    """-3: the app has not enabled the consent item the API needs."""
+
+    code = -3
+    http_status = 403
+    default_msg = "App disabled the consent item this API needs."
+
+
+class QuotaExceeded(KakaoError):
+    """-10: the app's daily quota for this API is used up."""
+
+    code = -10
+    default_msg = "API limit has been exceeded."
+
+
+class NotRegisteredUser(KakaoError):
+    """-101: the user is not linked to the app."""
+
+    code = -101
+    default_msg = "NotRegisteredUserException"
+
+
+class InvalidCredential(KakaoError):
+    """-401: missing, unknown, expired or revoked token or key, or the wrong kind of key."""
+
+    code = -401
+    http_status = 401
+    default_msg = "this access token does not exist"
+
+
+class InsufficientScopes(KakaoError):
+    """-402: the user has not agreed to the scope the API needs."""
+
+    code = -402
+    http_status = 403
+    default_msg = "insufficient scopes."
+
+
+class NotTalkUser(KakaoError):
+    """-501: the Kakao Account is not linked to Kakao Talk."""
+
+    code = -501
+    default_msg = "given account is not connected to any talk user."
+
+
+# The exact bodies SPEC.md §2 asks to reproduce.
+MSG_NO_AUTH = "no authentication key!"
+MSG_TOKEN_NOT_FOUND = "this access token does not exist"
+MSG_TOKEN_EXPIRED = "this access token is already expired"
+MSG_INVALID_APP_KEY = "invalid app key."
+MSG_NOT_TALK_USER_PROFILE = "given account is not connected to any talk user."
+MSG_NOT_TALK_USER_FRIENDS = "NotExistTalkUserException"
+MSG_UNREGISTERED_TARGET = "invalid target_ids. can get the profile only to registered users."
+
+
+def no_authentication_key() -> InvalidCredential:
+    return InvalidCredential(MSG_NO_AUTH)
+
+
+def token_not_found() -> InvalidCredential:
+    return InvalidCredential(MSG_TOKEN_NOT_FOUND)
+
+
+def token_expired() -> InvalidCredential:
+    return InvalidCredential(MSG_TOKEN_EXPIRED, reason="ACCESS_TOKEN_EXPIRED")
+
+
+def invalid_app_key() -> InvalidCredential:
+    return InvalidCredential(MSG_INVALID_APP_KEY)

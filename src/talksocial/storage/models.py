@@ -1,0 +1,193 @@
+"""The database schema (SQLAlchemy 2 declarative). Writes and seeding go through these models;
+the hot read paths (`storage.reads`) use plain SQL on the same tables.
+
+Secrets: access and refresh tokens and passwords are stored only as hashes (sha256 hex for
+tokens, which are long random strings; a slow salted hash for passwords). App keys are kept in
+plain text because the console shows them, and also as sha256 so that a lookup never compares
+the secret itself.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class App(Base):
+    __tablename__ = "apps"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    rest_api_key: Mapped[str] = mapped_column(String(200))
+    rest_api_key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    admin_key: Mapped[str] = mapped_column(String(200))
+    admin_key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # Kept retrievable like the keys; None when the app has no secret.
+    client_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    redirect_uris: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    consent_items: Mapped[str] = mapped_column(Text, default="{}")  # JSON {item: setting}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    talk_user: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The default Talk profile.
+    nickname: Mapped[str] = mapped_column(String(400), default="")
+    profile_image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    thumbnail_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The Kakao Account profile of /v2/user/me; when absent it mirrors the Talk profile.
+    has_account_profile: Mapped[bool] = mapped_column(Boolean, default=False)
+    account_nickname: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    account_profile_image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    account_thumbnail_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    email: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MultiProfile(Base):
+    __tablename__ = "multi_profiles"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    nickname: Mapped[str] = mapped_column(String(400))
+    profile_image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    thumbnail_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Friendship(Base):
+    """A directed friend-list entry: `owner` has `friend` in their list. The multi-profile the
+    owner shows to that friend lives here too, so "at most one per friend" is structural."""
+
+    __tablename__ = "friendships"
+    __table_args__ = (Index("ix_friendships_friend", "friend_id"),)
+
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    friend_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    favorite: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    shown_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("multi_profiles.id", ondelete="SET NULL"), nullable=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Link(Base):
+    """An account linked to an app (Kakao Login), with its app-scoped ids and agreed scopes."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("app_id", "user_id"),
+        UniqueConstraint("app_id", "uuid"),
+        Index("ix_links_account", "account_id"),
+    )
+
+    app_id: Mapped[int] = mapped_column(
+        ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    uuid: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[str] = mapped_column(Text, default="[]")  # JSON list, agreed items
+    connected_at: Mapped[float] = mapped_column(Float, default=0.0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Token(Base):
+    """Access and refresh tokens, by sha256 of the token. A revoked token is deleted, so that it
+    answers exactly like one that never existed."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (Index("ix_tokens_app_account", "app_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "access" | "refresh"
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    expires_at: Mapped[float] = mapped_column(Float)
+    issued_at: Mapped[float] = mapped_column(Float, default=0.0)
+    # The refresh token an access token was issued with (logout revokes both).
+    refresh_token_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The authorization code a token came from (a reused code revokes them).
+    auth_code_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    scopes: Mapped[str] = mapped_column(Text, default="[]")
+    # True for tokens declared in a seed file (they are exported; issued ones are not).
+    seeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FriendRow(Base):
+    """A listable friend, per (app, owner): the materialised answer of /v1/api/talk/friends.
+
+    Maintained on every write that changes who is listable or how a friend looks to the owner
+    (`storage.friend_index`), so that a page is one indexed range scan. Sort keys are bytes
+    compared as bytes on every database; `user_id` is the unique tie-breaker (SPEC §5)."""
+
+    __tablename__ = "friend_rows"
+    __table_args__ = (
+        Index("ix_friend_rows_ko", "app_id", "owner_id", "ko_key", "user_id"),
+        Index("ix_friend_rows_en", "app_id", "owner_id", "en_key", "user_id"),
+        Index("ix_friend_rows_fav_ko", "app_id", "owner_id", "favorite", "ko_key", "user_id"),
+        Index("ix_friend_rows_fav_en", "app_id", "owner_id", "favorite", "en_key", "user_id"),
+        Index("ix_friend_rows_friend", "friend_id"),
+    )
+
+    app_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    friend_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    uuid: Mapped[str] = mapped_column(String(200))
+    nickname: Mapped[str] = mapped_column(String(400))
+    thumbnail_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    favorite: Mapped[int] = mapped_column(Integer)  # 1 or 0
+    ko_key: Mapped[bytes] = mapped_column(LargeBinary)
+    en_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FriendCount(Base):
+    """Stored `total_count` / `favorite_count` per (app, owner), kept with the rows."""
+
+    __tablename__ = "friend_counts"
+
+    app_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+    favorite_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServerState(Base):
+    """Small shared settings every worker must agree on (the clock offset, signing keys)."""
+
+    __tablename__ = "server_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
