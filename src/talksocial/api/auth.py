@@ -1,0 +1,48 @@
+"""Credentials of the Talk and user APIs (SPEC.md §2): Bearer access tokens and admin keys."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from talksocial.domain import errors
+from talksocial.domain.secrets import sha256_hex
+from talksocial.storage.reads import AppKey, ReadStore, TokenOwner
+
+
+def _authorization(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if header is None or not header.strip():
+        raise errors.no_authentication_key()
+    return header.strip()
+
+
+def _credential(header: str, scheme: str) -> str | None:
+    prefix, _, value = header.partition(" ")
+    if prefix.lower() != scheme.lower() or not value.strip():
+        return None
+    return value.strip()
+
+
+def bearer_token_owner(request: Request, store: ReadStore) -> TokenOwner:
+    """A missing header: "no authentication key!"; anything that is not a live access token of
+    this server: "this access token does not exist"; an expired one: the expired body."""
+    token = _credential(_authorization(request), "Bearer")
+    if token is None:
+        raise errors.token_not_found()
+    owner = store.token_owner(sha256_hex(token))
+    if owner is None:
+        raise errors.token_not_found()
+    if owner.expires_at <= owner.now:
+        raise errors.token_expired()
+    return owner
+
+
+def admin_key_app(request: Request, store: ReadStore) -> AppKey:
+    """Anything but an app's admin key after `KakaoAK `: "invalid app key."."""
+    key = _credential(_authorization(request), "KakaoAK")
+    if key is None:
+        raise errors.invalid_app_key()
+    app = store.app_by_admin_key(sha256_hex(key))
+    if app is None:
+        raise errors.invalid_app_key()
+    return app

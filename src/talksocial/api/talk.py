@@ -1,0 +1,167 @@
+"""The three Talk Social APIs (SPEC.md §4–6): parse, apply the domain rules, serialise.
+
+Checks run in SPEC §2's order: credential, the app's consent items (-3), the user's scopes
+(-402), Talk user (-501), parameters (-2).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from talksocial.api import wire
+from talksocial.api.auth import admin_key_app, bearer_token_owner
+from talksocial.api.context import ServerContext
+from talksocial.api.params import parse_choice, parse_id_list, parse_int
+from talksocial.domain import errors
+from talksocial.domain.collation import lang_from_ka_header
+from talksocial.domain.consent import FRIENDS, app_uses_profile, visible_fields
+from talksocial.domain.friends import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    PageQuery,
+    page_urls,
+    plan_page,
+)
+
+MAX_TARGETS = 100
+
+
+def _profile_items_disabled() -> errors.AppConsentNotEnabled:
+    return errors.AppConsentNotEnabled(
+        "App disabled [profile_nickname, profile_image] scopes for [TALK_PROFILE] API on "
+        "developers.kakao.com. Enable it first."
+    )
+
+
+async def talk_profile(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    owner = bearer_token_owner(request, ctx.reads)
+    if not app_uses_profile(owner.consent_items):
+        raise _profile_items_disabled()
+    if not owner.talk_user:
+        raise errors.NotTalkUser(errors.MSG_NOT_TALK_USER_PROFILE)
+    body = wire.talk_profile(
+        owner.user_id,
+        visible_fields(owner.scopes),
+        owner.nickname,
+        owner.profile_image_url,
+        owner.thumbnail_url,
+    )
+    return wire.json_response(body)
+
+
+async def talk_friends(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    owner = bearer_token_owner(request, ctx.reads)
+    if FRIENDS not in owner.consent_items:
+        raise errors.AppConsentNotEnabled(
+            "App disabled [friends] scopes for [FRIENDS] API on developers.kakao.com. "
+            "Enable it first."
+        )
+    if FRIENDS not in owner.scopes:
+        raise errors.InsufficientScopes(
+            api_type="FRIENDS", required_scopes=[FRIENDS], allowed_scopes=list(owner.scopes)
+        )
+    if not owner.talk_user:
+        raise errors.NotTalkUser(errors.MSG_NOT_TALK_USER_FRIENDS)
+    params = request.query_params
+    offset = parse_int(params, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
+    limit = parse_int(params, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    order = parse_choice(params, "order", ("asc", "desc"), "asc")
+    friend_order = parse_choice(params, "friend_order", ("favorite", "nickname"), "favorite")
+    assert offset is not None and limit is not None
+    query = PageQuery(
+        offset=offset,
+        limit=limit,
+        order="desc" if order == "desc" else "asc",
+        friend_order="nickname" if friend_order == "nickname" else "favorite",
+        friend_order_sent="friend_order" in params,
+    )
+    lang = lang_from_ka_header(request.headers.get("ka"))
+    slices = plan_page(query, owner.total_count, owner.favorite_count)
+    rows = ctx.reads.friends_page(owner.app_id, owner.account_id, lang, query, slices)
+    before_url, after_url = page_urls(ctx.base_url(request), query, owner.total_count)
+    body = wire.friends_page(
+        [wire.friend_element(*row) for row in rows],
+        owner.total_count,
+        owner.favorite_count,
+        before_url,
+        after_url,
+    )
+    return wire.json_response(body)
+
+
+async def _profiles_params(request: Request) -> dict[str, str]:
+    """Query string and form body alike, for GET and POST (the seed's own sample sends a form
+    body with `curl -X GET`). A form value wins over the same name in the query."""
+    params = dict(request.query_params)
+    content_type = request.headers.get("content-type", "")
+    if "application/x-www-form-urlencoded" in content_type:
+        raw = await request.body()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise errors.InvalidArgument("the form body is not valid UTF-8") from None
+        params.update(parse_qsl(text, keep_blank_values=True))
+    return params
+
+
+async def talk_profiles(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    app = admin_key_app(request, ctx.reads)
+    if not app_uses_profile(app.consent_items):
+        raise _profile_items_disabled()
+    params = await _profiles_params(request)
+    target_ids = parse_id_list(params.get("target_ids"), "target_ids", maximum_count=MAX_TARGETS)
+    if params.get("target_id_type") != "user_id":
+        raise errors.InvalidArgument("target_id_type must be user_id")
+    viewer_id = parse_int(params, "viewer_id", minimum=1, maximum=2**63 - 1)
+    if "viewer_id_type" in params and params["viewer_id_type"] != "user_id":
+        raise errors.InvalidArgument("viewer_id_type must be user_id")
+
+    wanted = list(target_ids) + ([viewer_id] if viewer_id is not None else [])
+    linked = ctx.reads.linked_profiles(app.app_id, wanted)
+    viewer = linked.get(viewer_id) if viewer_id is not None else None
+    if viewer_id is not None and viewer is None:
+        raise errors.NotRegisteredUser()
+    if any(target not in linked for target in target_ids):
+        raise errors.InvalidArgument(errors.MSG_UNREGISTERED_TARGET)
+
+    shown = (
+        ctx.reads.multi_profiles_shown_to(
+            viewer.account_id, [linked[t].account_id for t in target_ids]
+        )
+        if viewer is not None
+        else {}
+    )
+    targets = []
+    for target_id in target_ids:
+        profile = linked[target_id]
+        nickname, image, thumbnail = shown.get(
+            profile.account_id,
+            (profile.nickname, profile.profile_image_url, profile.thumbnail_url),
+        )
+        targets.append(
+            wire.talk_profile_info(
+                profile.user_id,
+                visible_fields(profile.scopes) if profile.talk_user else None,
+                nickname,
+                image,
+                thumbnail,
+            )
+        )
+    body: dict[str, object] = {}
+    if viewer is not None:
+        body["viewer"] = wire.talk_profile_info(
+            viewer.user_id,
+            visible_fields(viewer.scopes) if viewer.talk_user else None,
+            viewer.nickname,
+            viewer.profile_image_url,
+            viewer.thumbnail_url,
+        )
+    body["targets"] = targets
+    return wire.json_response(body)

@@ -1,0 +1,111 @@
+"""Kakao's field names on the wire. This is the only module of the server that spells them.
+
+SPEC.md §1: null fields are omitted; the Talk profile is camelCase with `...URL`; the friends
+elements and /v2 profiles are snake_case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from talksocial.domain.consent import VisibleFields
+from talksocial.domain.errors import KakaoError
+
+JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
+
+
+class KakaoJSONResponse(Response):
+    media_type = JSON_MEDIA_TYPE
+
+    def init_headers(self, headers: Any = None) -> None:
+        super().init_headers(headers)
+        # Starlette appends "; charset=utf-8" to text types only; set Kakao's exact spelling.
+        self.raw_headers = [
+            (k, v) for k, v in self.raw_headers if k != b"content-type"
+        ] + [(b"content-type", JSON_MEDIA_TYPE.encode())]
+
+    def render(self, content: Any) -> bytes:
+        if isinstance(content, bytes):
+            return content
+        return orjson.dumps(content)
+
+
+def json_response(body: Any, status_code: int = 200) -> KakaoJSONResponse:
+    return KakaoJSONResponse(body, status_code=status_code)
+
+
+def error_response(error: KakaoError) -> KakaoJSONResponse:
+    return KakaoJSONResponse(error.body(), status_code=error.http_status)
+
+
+def talk_profile(
+    user_id: int,
+    visible: VisibleFields,
+    nickname: str,
+    profile_image_url: str | None,
+    thumbnail_url: str | None,
+) -> dict[str, Any]:
+    """GET /v1/api/talk/profile (SPEC §4)."""
+    body: dict[str, Any] = {"id": user_id}
+    if visible.nickname:
+        body["nickName"] = nickname
+    if visible.image:
+        if profile_image_url is not None:
+            body["profileImageURL"] = profile_image_url
+        if thumbnail_url is not None:
+            body["thumbnailURL"] = thumbnail_url
+    return body
+
+
+def friend_element(
+    user_id: int, uuid: str, nickname: str, thumbnail_url: str | None, favorite: int
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"profile_nickname": nickname}
+    if thumbnail_url is not None:
+        element["profile_thumbnail_image"] = thumbnail_url
+    element["id"] = user_id
+    element["uuid"] = uuid
+    element["favorite"] = bool(favorite)
+    return element
+
+
+def friends_page(
+    elements: Sequence[dict[str, Any]],
+    total_count: int,
+    favorite_count: int,
+    before_url: str | None,
+    after_url: str | None,
+) -> dict[str, Any]:
+    """GET /v1/api/talk/friends (SPEC §5)."""
+    body: dict[str, Any] = {"elements": list(elements), "total_count": total_count}
+    if before_url is not None:
+        body["before_url"] = before_url
+    if after_url is not None:
+        body["after_url"] = after_url
+    body["favorite_count"] = favorite_count
+    return body
+
+
+def talk_profile_info(
+    user_id: int,
+    visible: VisibleFields | None,
+    nickname: str | None,
+    profile_image_url: str | None,
+    thumbnail_url: str | None,
+) -> dict[str, Any]:
+    """One TalkProfileInfo of /v2/api/talk/profiles (SPEC §6); `visible` None: `user_id` alone."""
+    body: dict[str, Any] = {"user_id": user_id}
+    if visible is None:
+        return body
+    if visible.nickname and nickname is not None:
+        body["nickname"] = nickname
+    if visible.image:
+        if profile_image_url is not None:
+            body["profile_image_url"] = profile_image_url
+        if thumbnail_url is not None:
+            body["thumbnail_image_url"] = thumbnail_url
+    return body

@@ -1,0 +1,219 @@
+"""The `talksocial` command (SPEC.md §9). Scripts outside the project drive these exact forms:
+
+    talksocial serve [--host 127.0.0.1] [--port 8000] [--database URL] [--seed FILE]
+                     [--public-url URL] [--workers N] [--demo]
+    talksocial seed FILE [--database URL]
+    talksocial token issue --app APP_ID --account KEY [--scopes a,b] [--database URL]
+    talksocial db upgrade [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=None,
+        help="SQLAlchemy URL (default: $TALKSOCIAL_DATABASE_URL, else sqlite:///talksocial.db)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="talksocial", description="A self-hostable Kakao Talk Social API server."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    _database_option(serve)
+    serve.add_argument("--seed", metavar="FILE", help="load this seed file before serving")
+    serve.add_argument("--public-url", metavar="URL", help="base URL used in returned URLs")
+    serve.add_argument("--workers", type=int, default=1, metavar="N")
+    serve.add_argument("--demo", action="store_true", help="load the built-in demo world")
+
+    seed = commands.add_parser("seed", help="load a seed file (JSON or YAML)")
+    seed.add_argument("file", metavar="FILE")
+    _database_option(seed)
+
+    token = commands.add_parser("token", help="access tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    issue = token_commands.add_parser("issue", help="issue an access token and print it")
+    issue.add_argument("--app", type=int, required=True, metavar="APP_ID")
+    issue.add_argument("--account", required=True, metavar="KEY")
+    issue.add_argument("--scopes", default=None, metavar="a,b")
+    _database_option(issue)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply the schema migrations")
+    _database_option(upgrade)
+
+    export = commands.add_parser("export", help="print the stored world as a seed file")
+    _database_option(export)
+    export.add_argument("--output", "-o", metavar="FILE", default=None)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"talksocial: {message}", file=sys.stderr)
+    return 2
+
+
+def _load_seed(url: str, data: Any) -> None:
+    from talksocial.storage.db import make_engine, make_sessionmaker, transaction
+    from talksocial.storage.seed import load_world
+
+    engine = make_engine(url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            load_world(session, data)
+    finally:
+        engine.dispose()
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from talksocial.storage.db import resolve_database_url, upgrade
+    from talksocial.storage.seed import SeedError, read_seed_file
+
+    url = resolve_database_url(args.database)
+    try:
+        data = read_seed_file(args.file)
+        upgrade(url)
+        _load_seed(url, data)
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}: {exc.strerror or exc}")
+    except SeedError as exc:
+        return _fail(f"{args.file}: {exc}")
+    print(f"loaded {args.file} into {url}")
+    return 0
+
+
+def cmd_token_issue(args: argparse.Namespace) -> int:
+    from talksocial.domain.consent import parse_scope_list
+    from talksocial.storage.db import make_engine, make_sessionmaker, resolve_database_url, upgrade
+    from talksocial.storage.world import WorldError, issue_access_token
+
+    url = resolve_database_url(args.database)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            token = issue_access_token(
+                session,
+                app_id=args.app,
+                account_key=args.account,
+                scopes=parse_scope_list(args.scopes) if args.scopes is not None else None,
+            )
+    except WorldError as exc:
+        return _fail(str(exc))
+    finally:
+        engine.dispose()
+    print(token)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from talksocial.storage.db import resolve_database_url, upgrade
+
+    url = resolve_database_url(args.database)
+    upgrade(url)
+    print(f"database at {url} is up to date")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from talksocial.storage.db import make_engine, make_sessionmaker, resolve_database_url, upgrade
+    from talksocial.storage.seed import dump_world, export_world
+
+    url = resolve_database_url(args.database)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            text = dump_world(export_world(session))
+    finally:
+        engine.dispose()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from talksocial.api.context import ENV_PUBLIC_URL
+    from talksocial.demo import DEMO_ACCESS_TOKEN, demo_world
+    from talksocial.storage.db import ENV_DATABASE_URL, resolve_database_url, upgrade
+    from talksocial.storage.seed import SeedError, read_seed_file
+
+    url = resolve_database_url(args.database)
+    if args.workers < 1:
+        return _fail("--workers must be at least 1")
+    try:
+        seed_data = read_seed_file(args.seed) if args.seed else None
+        upgrade(url)
+        if args.demo:
+            _load_seed(url, demo_world())
+        if seed_data is not None:
+            _load_seed(url, seed_data)
+    except OSError as exc:
+        return _fail(f"cannot read {args.seed}: {exc.strerror or exc}")
+    except SeedError as exc:
+        return _fail(f"{args.seed}: {exc}")
+
+    os.environ[ENV_DATABASE_URL] = url
+    if args.public_url:
+        os.environ[ENV_PUBLIC_URL] = args.public_url
+    else:
+        os.environ.pop(ENV_PUBLIC_URL, None)
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    base = args.public_url or f"http://{shown_host}:{args.port}"
+    token = DEMO_ACCESS_TOKEN if args.demo else "${ACCESS_TOKEN}"
+    print(f"talksocial listening on http://{shown_host}:{args.port} "
+          f"({args.workers} worker{'s' if args.workers != 1 else ''}, database {url})")
+    print("try:")
+    print(f'  curl -s "{base}/v1/api/talk/friends?limit=3" -H "Authorization: Bearer {token}"')
+    sys.stdout.flush()
+
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "talksocial.api.app:create_app",
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=args.workers,
+        factory=True,
+        log_access=False,
+    ).serve()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return cmd_serve(args)
+    if args.command == "seed":
+        return cmd_seed(args)
+    if args.command == "token":
+        return cmd_token_issue(args)
+    if args.command == "db":
+        return cmd_db_upgrade(args)
+    if args.command == "export":
+        return cmd_export(args)
+    return _fail(f"unknown command {args.command}")  # pragma: no cover
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""The hot read paths: token lookup, a friends page, profiles by user list.
+
+These run plain SQL on one long-lived DBAPI connection per worker, called directly from the event
+loop: on this hardware a hop to a thread pool or through the ORM cost several times the query
+itself (notes/performance.md). Each method is a handful of indexed lookups; the friends page is
+one range scan of `friend_rows` with the counts read from `friend_counts`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine
+
+from talksocial.domain.collation import Lang
+from talksocial.domain.friends import PageQuery, Slice
+
+_CLOCK = "(SELECT value FROM server_state WHERE key = 'clock_offset')"
+
+
+@lru_cache(maxsize=1024)
+def parse_json_list(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+@lru_cache(maxsize=1024)
+def parse_json_dict(text: str) -> dict[str, str]:
+    return dict(json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
+class TokenOwner:
+    """What a live access token says about its caller."""
+
+    app_id: int
+    account_id: int
+    expires_at: float
+    now: float
+    user_id: int
+    scopes: tuple[str, ...]
+    talk_user: bool
+    nickname: str
+    profile_image_url: str | None
+    thumbnail_url: str | None
+    consent_items: dict[str, str]
+    total_count: int
+    favorite_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AppKey:
+    app_id: int
+    consent_items: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedProfile:
+    account_id: int
+    user_id: int
+    scopes: tuple[str, ...]
+    talk_user: bool
+    nickname: str
+    profile_image_url: str | None
+    thumbnail_url: str | None
+
+
+class ReadStore:
+    """Read queries on one DBAPI connection. Not shared between threads or processes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Any = None
+        self._qmark = engine.dialect.paramstyle == "qmark"
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            self._conn = self._engine.raw_connection()
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._qmark else sql.replace("?", "%s")
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        conn = self._connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(self._sql(sql), tuple(params))
+            rows = cursor.fetchall()
+            cursor.close()
+        except Exception:
+            # A broken connection is dropped and the next call opens a new one.
+            self.close()
+            raise
+        if not self._qmark:
+            conn.rollback()  # end the implicit transaction psycopg opened
+        return rows
+
+    def clock_now(self) -> float:
+        rows = self._fetch(f"SELECT {_CLOCK}", ())
+        return time.time() + (float(rows[0][0]) if rows and rows[0][0] is not None else 0.0)
+
+    def token_owner(self, token_sha256: str) -> TokenOwner | None:
+        rows = self._fetch(
+            f"""
+            SELECT t.app_id, t.account_id, t.expires_at, {_CLOCK},
+                   l.user_id, l.scopes, a.talk_user, a.nickname, a.profile_image_url,
+                   a.thumbnail_url, ap.consent_items, fc.total_count, fc.favorite_count
+            FROM tokens t
+            JOIN links l ON l.app_id = t.app_id AND l.account_id = t.account_id
+            JOIN accounts a ON a.id = t.account_id
+            JOIN apps ap ON ap.id = t.app_id
+            LEFT JOIN friend_counts fc ON fc.app_id = t.app_id AND fc.owner_id = t.account_id
+            WHERE t.token_sha256 = ? AND t.kind = 'access'
+            """,
+            (token_sha256,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return TokenOwner(
+            app_id=r[0],
+            account_id=r[1],
+            expires_at=r[2],
+            now=time.time() + (float(r[3]) if r[3] is not None else 0.0),
+            user_id=r[4],
+            scopes=parse_json_list(r[5]),
+            talk_user=bool(r[6]),
+            nickname=r[7],
+            profile_image_url=r[8],
+            thumbnail_url=r[9],
+            consent_items=parse_json_dict(r[10]),
+            total_count=r[11] or 0,
+            favorite_count=r[12] or 0,
+        )
+
+    def app_by_admin_key(self, key_sha256: str) -> AppKey | None:
+        rows = self._fetch(
+            "SELECT id, consent_items FROM apps WHERE admin_key_sha256 = ?", (key_sha256,)
+        )
+        if not rows:
+            return None
+        return AppKey(app_id=rows[0][0], consent_items=parse_json_dict(rows[0][1]))
+
+    def friends_page(
+        self, app_id: int, owner_id: int, lang: Lang, query: PageQuery, slices: list[Slice]
+    ) -> list[tuple[int, str, str, str | None, int]]:
+        """Rows (user_id, uuid, nickname, thumbnail_url, favorite) of the planned slices."""
+        key = "ko_key" if lang == "ko" else "en_key"
+        direction = "DESC" if query.order == "desc" else "ASC"
+        out: list[tuple[int, str, str, str | None, int]] = []
+        for s in slices:
+            fav_filter = "" if s.favorite is None else "AND favorite = ?"
+            params: list[Any] = [app_id, owner_id]
+            if s.favorite is not None:
+                params.append(s.favorite)
+            params += [s.limit, s.offset]
+            out.extend(
+                self._fetch(
+                    f"""
+                    SELECT user_id, uuid, nickname, thumbnail_url, favorite
+                    FROM friend_rows
+                    WHERE app_id = ? AND owner_id = ? {fav_filter}
+                    ORDER BY {key} {direction}, user_id {direction}
+                    LIMIT ? OFFSET ?
+                    """,
+                    params,
+                )
+            )
+        return out
+
+    def linked_profiles(self, app_id: int, user_ids: Sequence[int]) -> dict[int, LinkedProfile]:
+        unique = sorted(set(user_ids))
+        if not unique:
+            return {}
+        marks = ",".join("?" * len(unique))
+        rows = self._fetch(
+            f"""
+            SELECT a.id, l.user_id, l.scopes, a.talk_user, a.nickname, a.profile_image_url,
+                   a.thumbnail_url
+            FROM links l JOIN accounts a ON a.id = l.account_id
+            WHERE l.app_id = ? AND l.user_id IN ({marks})
+            """,
+            [app_id, *unique],
+        )
+        return {
+            r[1]: LinkedProfile(
+                account_id=r[0],
+                user_id=r[1],
+                scopes=parse_json_list(r[2]),
+                talk_user=bool(r[3]),
+                nickname=r[4],
+                profile_image_url=r[5],
+                thumbnail_url=r[6],
+            )
+            for r in rows
+        }
+
+    def multi_profiles_shown_to(
+        self, viewer_account_id: int, target_account_ids: Sequence[int]
+    ) -> dict[int, tuple[str, str | None, str | None]]:
+        """For each target in the viewer's friend list (hidden or not) that assigned a
+        multi-profile to the viewer: that profile's (nickname, image, thumbnail)."""
+        unique = sorted(set(target_account_ids))
+        if not unique:
+            return {}
+        marks = ",".join("?" * len(unique))
+        rows = self._fetch(
+            f"""
+            SELECT f.friend_id, mp.nickname, mp.profile_image_url, mp.thumbnail_url
+            FROM friendships f
+            JOIN friendships r ON r.owner_id = f.friend_id AND r.friend_id = f.owner_id
+            JOIN multi_profiles mp ON mp.id = r.shown_profile_id
+            WHERE f.owner_id = ? AND f.friend_id IN ({marks})
+            """,
+            [viewer_account_id, *unique],
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}

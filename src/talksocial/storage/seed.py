@@ -1,0 +1,650 @@
+"""Seed files (SPEC.md §8): validate a declared world, load it in one transaction, export it.
+
+Validation is complete before anything is written: a bad file is rejected whole with the path of
+the fault (`accounts[2].friends[0].account`). Loading is an upsert keyed by app id, account key,
+(app, account) and token, so loading a file twice leaves the same world. An account named in the
+file owns its friend list and multi-profiles: they are replaced by what the file lists.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from talksocial.domain.consent import required_items, validate_consent_items
+from talksocial.domain.secrets import hash_password, is_password_hash, new_token, sha256_hex
+from talksocial.storage import friend_index
+from talksocial.storage.clock import now
+from talksocial.storage.models import (
+    Account,
+    App,
+    Friendship,
+    Link,
+    MultiProfile,
+    Token,
+)
+
+MAX_MULTI_PROFILES = 3
+
+
+class SeedError(ValueError):
+    """A seed file that cannot be loaded; `path` names the fault inside the file."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+def read_seed_file(path: str | Path) -> Any:
+    text = Path(path).read_text(encoding="utf-8")
+    return parse_seed_text(text, str(path))
+
+
+def parse_seed_text(text: str, name: str = "<seed>") -> Any:
+    if name.endswith((".yaml", ".yml")):
+        loader = "YAML"
+    else:
+        stripped = text.lstrip()
+        loader = "JSON" if stripped.startswith(("{", "[")) else "YAML"
+    try:
+        if loader == "JSON":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise SeedError("", f"not valid {loader}: {exc}") from exc
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", int: "an integer", bool: "a boolean"}
+    if isinstance(kind, tuple):
+        return " or ".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], path: str) -> Any:
+    ok = isinstance(value, kind)
+    if ok and kind is int or (isinstance(kind, tuple) and int in kind and not isinstance(value, str)):
+        ok = ok and not isinstance(value, bool)
+    if not ok:
+        raise SeedError(path, f"must be {_type_name(kind)}")
+    return value
+
+
+def _opt(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], path: str) -> Any:
+    if key not in obj or obj[key] is None:
+        return None
+    return _expect(obj[key], kind, f"{path}.{key}")
+
+
+def _allowed_keys(obj: dict[str, Any], allowed: set[str], path: str) -> None:
+    for key in obj:
+        if key not in allowed:
+            raise SeedError(f"{path}.{key}", "unknown field")
+
+
+@dataclass
+class _Known:
+    """Apps and accounts the file may refer to: its own plus those already stored."""
+
+    apps: dict[int, dict[str, str]] = field(default_factory=dict)  # id -> consent items
+    accounts: set[str] = field(default_factory=set)
+    links: set[tuple[int, str]] = field(default_factory=set)  # declared in the file
+    stored_links: set[tuple[int, str]] = field(default_factory=set)
+
+
+def _positive_id(value: Any, path: str) -> int:
+    _expect(value, int, path)
+    if value <= 0 or value > 2**63 - 1:
+        raise SeedError(path, "must be a positive 64-bit integer")
+    return int(value)
+
+
+def validate_world(data: Any, known: _Known | None = None) -> None:
+    """Raises SeedError naming the first fault; returns when the whole file is loadable."""
+    known = known or _Known()
+    _expect(data, dict, "$")
+    _allowed_keys(data, {"apps", "accounts", "links", "tokens"}, "$")
+    apps = _opt(data, "apps", list, "") or []
+    accounts = _opt(data, "accounts", list, "") or []
+    links = _opt(data, "links", list, "") or []
+    tokens = _opt(data, "tokens", list, "") or []
+
+    app_keys: dict[str, str] = {}
+    seen_app_ids: set[int] = set()
+    for i, app in enumerate(apps):
+        p = f"apps[{i}]"
+        _expect(app, dict, p)
+        _allowed_keys(
+            app,
+            {"id", "name", "rest_api_key", "admin_key", "client_secret", "redirect_uris",
+             "consent_items"},
+            p,
+        )
+        if "id" not in app:
+            raise SeedError(f"{p}.id", "is required")
+        app_id = _positive_id(app["id"], f"{p}.id")
+        if app_id in seen_app_ids:
+            raise SeedError(f"{p}.id", f"duplicate app id {app_id}")
+        seen_app_ids.add(app_id)
+        _opt(app, "name", str, p)
+        for key_field in ("rest_api_key", "admin_key"):
+            value = _opt(app, key_field, str, p)
+            if value is not None:
+                if not value:
+                    raise SeedError(f"{p}.{key_field}", "must not be empty")
+                if value in app_keys:
+                    raise SeedError(f"{p}.{key_field}", f"duplicate key (also {app_keys[value]})")
+                app_keys[value] = f"{p}.{key_field}"
+        _opt(app, "client_secret", str, p)
+        uris = _opt(app, "redirect_uris", list, p) or []
+        for j, uri in enumerate(uris):
+            _expect(uri, str, f"{p}.redirect_uris[{j}]")
+        items = _opt(app, "consent_items", dict, p) or {}
+        problem = validate_consent_items(items)
+        if problem:
+            raise SeedError(f"{p}.consent_items", problem)
+        known.apps[app_id] = {str(k): str(v) for k, v in items.items()}
+
+    seen_accounts: set[str] = set()
+    account_entries: list[tuple[str, dict[str, Any], str]] = []
+    for i, account in enumerate(accounts):
+        p = f"accounts[{i}]"
+        _expect(account, dict, p)
+        _allowed_keys(
+            account,
+            {"key", "talk_user", "profile", "account_profile", "multi_profiles", "friends",
+             "password", "password_hash"},
+            p,
+        )
+        if "key" not in account:
+            raise SeedError(f"{p}.key", "is required")
+        key = _expect(account["key"], str, f"{p}.key")
+        if not key:
+            raise SeedError(f"{p}.key", "must not be empty")
+        if key in seen_accounts:
+            raise SeedError(f"{p}.key", f"duplicate account key {key!r}")
+        seen_accounts.add(key)
+        known.accounts.add(key)
+        account_entries.append((key, account, p))
+        _opt(account, "talk_user", bool, p)
+        profile = _opt(account, "profile", dict, p) or {}
+        _allowed_keys(profile, {"nickname", "profile_image_url", "thumbnail_url"}, f"{p}.profile")
+        for f in ("nickname", "profile_image_url", "thumbnail_url"):
+            _opt(profile, f, str, f"{p}.profile")
+        acct = _opt(account, "account_profile", dict, p) or {}
+        _allowed_keys(
+            acct, {"nickname", "profile_image_url", "thumbnail_url", "email"}, f"{p}.account_profile"
+        )
+        for f in ("nickname", "profile_image_url", "thumbnail_url", "email"):
+            _opt(acct, f, str, f"{p}.account_profile")
+        _opt(account, "password", str, p)
+        pw_hash = _opt(account, "password_hash", str, p)
+        if pw_hash is not None and not is_password_hash(pw_hash):
+            raise SeedError(f"{p}.password_hash", "is not a password hash this server wrote")
+        if "password" in account and "password_hash" in account:
+            raise SeedError(f"{p}.password", "give either password or password_hash")
+
+    for key, account, p in account_entries:
+        friends = _opt(account, "friends", list, p) or []
+        friend_keys: set[str] = set()
+        for j, friend in enumerate(friends):
+            fp = f"{p}.friends[{j}]"
+            _expect(friend, dict, fp)
+            _allowed_keys(friend, {"account", "favorite", "hidden", "blocked"}, fp)
+            if "account" not in friend:
+                raise SeedError(f"{fp}.account", "is required")
+            other = _expect(friend["account"], str, f"{fp}.account")
+            if other not in known.accounts:
+                raise SeedError(f"{fp}.account", f"unknown account {other!r}")
+            if other == key:
+                raise SeedError(f"{fp}.account", "an account cannot be its own friend")
+            if other in friend_keys:
+                raise SeedError(f"{fp}.account", f"duplicate friend {other!r}")
+            friend_keys.add(other)
+            for flag in ("favorite", "hidden", "blocked"):
+                _opt(friend, flag, bool, fp)
+        multi = _opt(account, "multi_profiles", list, p) or []
+        if len(multi) > MAX_MULTI_PROFILES:
+            raise SeedError(f"{p}.multi_profiles", f"at most {MAX_MULTI_PROFILES} multi-profiles")
+        mp_keys: set[str] = set()
+        shown: dict[str, str] = {}
+        for j, mp in enumerate(multi):
+            mpp = f"{p}.multi_profiles[{j}]"
+            _expect(mp, dict, mpp)
+            _allowed_keys(
+                mp, {"key", "nickname", "profile_image_url", "thumbnail_url", "shown_to"}, mpp
+            )
+            mp_key = _expect(mp.get("key", f"mp{j + 1}"), str, f"{mpp}.key")
+            if mp_key in mp_keys:
+                raise SeedError(f"{mpp}.key", f"duplicate multi-profile key {mp_key!r}")
+            mp_keys.add(mp_key)
+            if "nickname" not in mp:
+                raise SeedError(f"{mpp}.nickname", "is required")
+            _expect(mp["nickname"], str, f"{mpp}.nickname")
+            _opt(mp, "profile_image_url", str, mpp)
+            _opt(mp, "thumbnail_url", str, mpp)
+            for k, target in enumerate(_opt(mp, "shown_to", list, mpp) or []):
+                sp = f"{mpp}.shown_to[{k}]"
+                _expect(target, str, sp)
+                if target not in friend_keys:
+                    raise SeedError(sp, f"{target!r} is not in {key!r}'s friend list")
+                if target in shown:
+                    raise SeedError(sp, f"{target!r} is already shown multi-profile {shown[target]!r}")
+                shown[target] = mp_key
+
+    user_ids: dict[tuple[int, int], str] = {}
+    uuids: dict[tuple[int, str], str] = {}
+    for i, link in enumerate(links):
+        p = f"links[{i}]"
+        _expect(link, dict, p)
+        _allowed_keys(link, {"app", "account", "user_id", "uuid", "scopes"}, p)
+        if "app" not in link:
+            raise SeedError(f"{p}.app", "is required")
+        app_id = _expect(link["app"], int, f"{p}.app")
+        if app_id not in known.apps:
+            raise SeedError(f"{p}.app", f"unknown app {app_id}")
+        if "account" not in link:
+            raise SeedError(f"{p}.account", "is required")
+        account_key = _expect(link["account"], str, f"{p}.account")
+        if account_key not in known.accounts:
+            raise SeedError(f"{p}.account", f"unknown account {account_key!r}")
+        if (app_id, account_key) in known.links:
+            raise SeedError(p, f"duplicate link of {account_key!r} to app {app_id}")
+        known.links.add((app_id, account_key))
+        if "user_id" in link:
+            uid = _positive_id(link["user_id"], f"{p}.user_id")
+            if (app_id, uid) in user_ids:
+                raise SeedError(f"{p}.user_id", f"duplicate user_id {uid} in app {app_id}")
+            user_ids[(app_id, uid)] = p
+        uuid = _opt(link, "uuid", str, p)
+        if uuid is not None:
+            if not uuid:
+                raise SeedError(f"{p}.uuid", "must not be empty")
+            if (app_id, uuid) in uuids:
+                raise SeedError(f"{p}.uuid", f"duplicate uuid {uuid!r} in app {app_id}")
+            uuids[(app_id, uuid)] = p
+        items = known.apps[app_id]
+        scopes = _opt(link, "scopes", list, p) or []
+        for j, scope in enumerate(scopes):
+            _expect(scope, str, f"{p}.scopes[{j}]")
+            if scope not in items:
+                raise SeedError(f"{p}.scopes[{j}]", f"app {app_id} does not use {scope!r}")
+        if len(set(scopes)) != len(scopes):
+            raise SeedError(f"{p}.scopes", "duplicate scope")
+        for item in required_items(items):
+            if item not in scopes:
+                raise SeedError(f"{p}.scopes", f"missing required item {item!r} of app {app_id}")
+
+    seen_tokens: set[str] = set()
+    for i, token in enumerate(tokens):
+        p = f"tokens[{i}]"
+        _expect(token, dict, p)
+        _allowed_keys(
+            token,
+            {"app", "account", "access_token", "access_token_sha256", "expires_in", "expires_at"},
+            p,
+        )
+        for ref in ("app", "account"):
+            if ref not in token:
+                raise SeedError(f"{p}.{ref}", "is required")
+        app_id = _expect(token["app"], int, f"{p}.app")
+        if app_id not in known.apps:
+            raise SeedError(f"{p}.app", f"unknown app {app_id}")
+        account_key = _expect(token["account"], str, f"{p}.account")
+        if account_key not in known.accounts:
+            raise SeedError(f"{p}.account", f"unknown account {account_key!r}")
+        if (app_id, account_key) not in known.links | known.stored_links:
+            raise SeedError(p, f"account {account_key!r} is not linked to app {app_id}")
+        plain = _opt(token, "access_token", str, p)
+        hashed = _opt(token, "access_token_sha256", str, p)
+        if plain is not None and hashed is not None:
+            raise SeedError(f"{p}.access_token", "give either access_token or access_token_sha256")
+        if plain is not None and not plain:
+            raise SeedError(f"{p}.access_token", "must not be empty")
+        if hashed is not None and (
+            len(hashed) != 64 or any(c not in "0123456789abcdef" for c in hashed)
+        ):
+            raise SeedError(f"{p}.access_token_sha256", "must be 64 lowercase hex digits")
+        digest = hashed or (sha256_hex(plain) if plain else None)
+        if digest is not None:
+            if digest in seen_tokens:
+                raise SeedError(p, "duplicate token")
+            seen_tokens.add(digest)
+        if "expires_in" in token and "expires_at" in token:
+            raise SeedError(f"{p}.expires_in", "give either expires_in or expires_at")
+        _opt(token, "expires_in", int, p)
+        expires_at = _opt(token, "expires_at", str, p)
+        if expires_at is not None:
+            _parse_instant(expires_at, f"{p}.expires_at")
+
+
+def _parse_instant(value: str, path: str) -> float:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise SeedError(path, "must be an ISO 8601 date-time") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def _format_instant(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _known_from_db(session: Session) -> _Known:
+    known = _Known()
+    for app in session.scalars(select(App)):
+        known.apps[app.id] = json.loads(app.consent_items)
+    known.accounts.update(session.scalars(select(Account.key)))
+    for app_id, key in session.execute(
+        select(Link.app_id, Account.key).join(Account, Account.id == Link.account_id)
+    ):
+        known.stored_links.add((app_id, key))
+    return known
+
+
+def _unique_random_id(session: Session, app_id: int, taken: set[int]) -> int:
+    while True:
+        candidate = secrets.randbelow(2**40) + 10**9
+        if candidate in taken:
+            continue
+        exists = session.scalar(
+            select(Link.account_id).where(Link.app_id == app_id, Link.user_id == candidate)
+        )
+        if exists is None:
+            taken.add(candidate)
+            return candidate
+
+
+def load_world(session: Session, data: Any) -> None:
+    """Validates `data` against itself and the stored world, then writes it through `session`
+    (the caller owns the transaction: nothing is committed on error)."""
+    # References may point at apps, accounts and links already stored; a link stored before
+    # may be declared again (an upsert), only a duplicate inside the file is an error.
+    validate_world(data, _known_from_db(session))
+
+    clock_now = now(session)
+    for position, raw in enumerate(data.get("apps") or []):
+        _load_app(session, raw)
+    session.flush()
+
+    accounts_by_key: dict[str, Account] = {a.key: a for a in session.scalars(select(Account))}
+    for position, raw in enumerate(data.get("accounts") or []):
+        account = accounts_by_key.get(raw["key"])
+        if account is None:
+            account = Account(key=raw["key"], position=position)
+            session.add(account)
+            accounts_by_key[raw["key"]] = account
+        _fill_account(account, raw)
+    session.flush()
+
+    for raw in data.get("accounts") or []:
+        _load_friends_and_profiles(session, accounts_by_key, raw)
+    session.flush()
+
+    taken_ids: dict[int, set[int]] = {}
+    for position, raw in enumerate(data.get("links") or []):
+        account = accounts_by_key[raw["account"]]
+        link = session.get(Link, (raw["app"], account.id))
+        if link is None:
+            link = Link(app_id=raw["app"], account_id=account.id, connected_at=clock_now)
+            session.add(link)
+        link.position = position
+        if "user_id" in raw:
+            link.user_id = raw["user_id"]
+        elif link.user_id is None:
+            link.user_id = _unique_random_id(session, raw["app"], taken_ids.setdefault(raw["app"], set()))
+        if "uuid" in raw:
+            link.uuid = raw["uuid"]
+        elif link.uuid is None:
+            link.uuid = secrets.token_urlsafe(24)
+        link.scopes = json.dumps(list(raw.get("scopes") or []))
+    session.flush()
+
+    for position, raw in enumerate(data.get("tokens") or []):
+        account = accounts_by_key[raw["account"]]
+        _load_token(session, raw, account.id, position, clock_now)
+    session.flush()
+    friend_index.refresh_all(session)
+
+
+def _load_app(session: Session, raw: dict[str, Any]) -> App:
+    app = session.get(App, raw["id"])
+    if app is None:
+        app = App(
+            id=raw["id"],
+            name=raw.get("name") or f"App {raw['id']}",
+            rest_api_key=raw.get("rest_api_key") or secrets.token_hex(16),
+            admin_key=raw.get("admin_key") or secrets.token_hex(16),
+        )
+        session.add(app)
+    if "name" in raw:
+        app.name = raw["name"]
+    if raw.get("rest_api_key"):
+        app.rest_api_key = raw["rest_api_key"]
+    if raw.get("admin_key"):
+        app.admin_key = raw["admin_key"]
+    app.rest_api_key_sha256 = sha256_hex(app.rest_api_key)
+    app.admin_key_sha256 = sha256_hex(app.admin_key)
+    if "client_secret" in raw:
+        app.client_secret = raw["client_secret"]
+    app.redirect_uris = json.dumps(list(raw.get("redirect_uris") or []))
+    app.consent_items = json.dumps(dict(raw.get("consent_items") or {}))
+    return app
+
+
+def _fill_account(account: Account, raw: dict[str, Any]) -> None:
+    account.talk_user = bool(raw.get("talk_user", True))
+    profile = raw.get("profile") or {}
+    account.nickname = profile.get("nickname") or raw["key"]
+    account.profile_image_url = profile.get("profile_image_url")
+    account.thumbnail_url = profile.get("thumbnail_url")
+    acct = raw.get("account_profile")
+    account.has_account_profile = acct is not None
+    acct = acct or {}
+    account.account_nickname = acct.get("nickname")
+    account.account_profile_image_url = acct.get("profile_image_url")
+    account.account_thumbnail_url = acct.get("thumbnail_url")
+    account.email = acct.get("email")
+    if "password" in raw:
+        account.password_hash = hash_password(raw["password"])
+    elif "password_hash" in raw:
+        account.password_hash = raw["password_hash"]
+    else:
+        account.password_hash = None
+
+
+def _load_friends_and_profiles(
+    session: Session, accounts_by_key: dict[str, Account], raw: dict[str, Any]
+) -> None:
+    owner = accounts_by_key[raw["key"]]
+    session.execute(delete(Friendship).where(Friendship.owner_id == owner.id))
+    session.execute(delete(MultiProfile).where(MultiProfile.account_id == owner.id))
+    session.flush()
+    shown: dict[str, int] = {}
+    for position, mp_raw in enumerate(raw.get("multi_profiles") or []):
+        mp = MultiProfile(
+            account_id=owner.id,
+            key=mp_raw.get("key", f"mp{position + 1}"),
+            nickname=mp_raw["nickname"],
+            profile_image_url=mp_raw.get("profile_image_url"),
+            thumbnail_url=mp_raw.get("thumbnail_url"),
+            position=position,
+        )
+        session.add(mp)
+        session.flush()
+        for target in mp_raw.get("shown_to") or []:
+            shown[target] = mp.id
+    for position, friend_raw in enumerate(raw.get("friends") or []):
+        session.add(
+            Friendship(
+                owner_id=owner.id,
+                friend_id=accounts_by_key[friend_raw["account"]].id,
+                favorite=bool(friend_raw.get("favorite", False)),
+                hidden=bool(friend_raw.get("hidden", False)),
+                blocked=bool(friend_raw.get("blocked", False)),
+                shown_profile_id=shown.get(friend_raw["account"]),
+                position=position,
+            )
+        )
+
+
+def _load_token(
+    session: Session, raw: dict[str, Any], account_id: int, position: int, clock_now: float
+) -> None:
+    if "access_token" in raw:
+        digest = sha256_hex(raw["access_token"])
+    elif "access_token_sha256" in raw:
+        digest = raw["access_token_sha256"]
+    else:
+        # A token declared without a value: keep the one generated on the first load.
+        existing = session.scalar(
+            select(Token).where(
+                Token.app_id == raw["app"],
+                Token.account_id == account_id,
+                Token.seeded.is_(True),
+                Token.position == position,
+            )
+        )
+        digest = existing.token_sha256 if existing else sha256_hex(new_token())
+    if "expires_at" in raw:
+        expires_at = _parse_instant(raw["expires_at"], "")
+    else:
+        expires_at = clock_now + int(raw.get("expires_in", 21599))
+    token = session.scalar(select(Token).where(Token.token_sha256 == digest))
+    if token is None:
+        token = Token(token_sha256=digest, kind="access", issued_at=clock_now)
+        session.add(token)
+    token.app_id = raw["app"]
+    token.account_id = account_id
+    token.expires_at = expires_at
+    token.seeded = True
+    token.position = position
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def export_world(session: Session) -> dict[str, Any]:
+    """The stored world as a seed document; secrets in their hashed forms (SPEC §8)."""
+    apps_out: list[dict[str, Any]] = []
+    for app in session.scalars(select(App).order_by(App.id)):
+        item: dict[str, Any] = {
+            "id": app.id,
+            "name": app.name,
+            "rest_api_key": app.rest_api_key,
+            "admin_key": app.admin_key,
+        }
+        if app.client_secret is not None:
+            item["client_secret"] = app.client_secret
+        item["redirect_uris"] = json.loads(app.redirect_uris)
+        item["consent_items"] = json.loads(app.consent_items)
+        apps_out.append(item)
+
+    accounts = list(session.scalars(select(Account).order_by(Account.position, Account.id)))
+    key_of = {a.id: a.key for a in accounts}
+    accounts_out: list[dict[str, Any]] = []
+    for account in accounts:
+        item = {"key": account.key, "talk_user": account.talk_user}
+        profile: dict[str, Any] = {"nickname": account.nickname}
+        if account.profile_image_url is not None:
+            profile["profile_image_url"] = account.profile_image_url
+        if account.thumbnail_url is not None:
+            profile["thumbnail_url"] = account.thumbnail_url
+        item["profile"] = profile
+        if account.has_account_profile:
+            acct = {
+                k: v
+                for k, v in (
+                    ("nickname", account.account_nickname),
+                    ("profile_image_url", account.account_profile_image_url),
+                    ("thumbnail_url", account.account_thumbnail_url),
+                    ("email", account.email),
+                )
+                if v is not None
+            }
+            item["account_profile"] = acct
+        if account.password_hash is not None:
+            item["password_hash"] = account.password_hash
+        friendships = list(
+            session.scalars(
+                select(Friendship)
+                .where(Friendship.owner_id == account.id)
+                .order_by(Friendship.position, Friendship.friend_id)
+            )
+        )
+        multi = list(
+            session.scalars(
+                select(MultiProfile)
+                .where(MultiProfile.account_id == account.id)
+                .order_by(MultiProfile.position, MultiProfile.id)
+            )
+        )
+        if multi:
+            mps = []
+            for mp in multi:
+                mp_item: dict[str, Any] = {"key": mp.key, "nickname": mp.nickname}
+                if mp.profile_image_url is not None:
+                    mp_item["profile_image_url"] = mp.profile_image_url
+                if mp.thumbnail_url is not None:
+                    mp_item["thumbnail_url"] = mp.thumbnail_url
+                mp_item["shown_to"] = [
+                    key_of[f.friend_id] for f in friendships if f.shown_profile_id == mp.id
+                ]
+                mps.append(mp_item)
+            item["multi_profiles"] = mps
+        item["friends"] = [
+            {
+                "account": key_of[f.friend_id],
+                "favorite": f.favorite,
+                "hidden": f.hidden,
+                "blocked": f.blocked,
+            }
+            for f in friendships
+        ]
+        accounts_out.append(item)
+
+    links_out = [
+        {
+            "app": link.app_id,
+            "account": key_of[link.account_id],
+            "user_id": link.user_id,
+            "uuid": link.uuid,
+            "scopes": json.loads(link.scopes),
+        }
+        for link in session.scalars(select(Link).order_by(Link.app_id, Link.position, Link.user_id))
+    ]
+    tokens_out = [
+        {
+            "app": token.app_id,
+            "account": key_of[token.account_id],
+            "access_token_sha256": token.token_sha256,
+            "expires_at": _format_instant(token.expires_at),
+        }
+        for token in session.scalars(
+            select(Token)
+            .where(Token.kind == "access")
+            .order_by(Token.seeded.desc(), Token.position, Token.id)
+        )
+    ]
+    return {"apps": apps_out, "accounts": accounts_out, "links": links_out, "tokens": tokens_out}
+
+
+def dump_world(world: dict[str, Any]) -> str:
+    return json.dumps(world, ensure_ascii=False, indent=2) + "\n"
