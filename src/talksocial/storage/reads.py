@@ -95,7 +95,7 @@ class ReadStore:
         try:
             cursor = conn.cursor()
             cursor.execute(self._sql(sql), tuple(params))
-            rows = cursor.fetchall()
+            rows: list[Any] = cursor.fetchall()
             cursor.close()
         except Exception:
             # A broken connection is dropped and the next call opens a new one.

@@ -380,7 +380,7 @@ def load_world(session: Session, data: Any) -> None:
     validate_world(data, _known_from_db(session))
 
     clock_now = now(session)
-    for position, raw in enumerate(data.get("apps") or []):
+    for raw in data.get("apps") or []:
         _load_app(session, raw)
     session.flush()
 
