@@ -126,7 +126,11 @@ class Token(Base):
     answers exactly like one that never existed."""
 
     __tablename__ = "tokens"
-    __table_args__ = (Index("ix_tokens_app_account", "app_id", "account_id"),)
+    __table_args__ = (
+        Index("ix_tokens_app_account", "app_id", "account_id"),
+        Index("ix_tokens_refresh_token", "refresh_token_id"),
+        Index("ix_tokens_auth_code", "auth_code_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -139,6 +143,8 @@ class Token(Base):
     refresh_token_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The authorization code a token came from (a reused code revokes them).
     auth_code_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When the user authenticated (the id_token's auth_time); None for seeded tokens.
+    auth_time: Mapped[float | None] = mapped_column(Float, nullable=True)
     scopes: Mapped[str] = mapped_column(Text, default="[]")
     # True for tokens declared in a seed file (they are exported; issued ones are not).
     seeded: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -191,3 +197,69 @@ class ServerState(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --- Kakao Login (SPEC §7) -------------------------------------------------------------------
+
+
+class AuthCode(Base):
+    """An authorization code, by sha256. A used code is kept (with `used_at`) until it expires,
+    so that presenting it again is recognised as reuse and revokes what it issued."""
+
+    __tablename__ = "auth_codes"
+    __table_args__ = (Index("ix_auth_codes_app_account", "app_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    nonce: Mapped[str | None] = mapped_column(Text, nullable=True)
+    auth_time: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class LoginSession(Base):
+    """A browser's session on the login pages, by sha256 of the cookie value, so that any
+    worker can serve it. `account_id` is None until the browser logs in."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True
+    )
+    auth_time: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
+class SigningKey(Base):
+    """RSA keys that sign id_tokens (RS256). The oldest one signs; all are published."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(100), primary_key=True)
+    private_key_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class TokenIssuance(Base):
+    """One row per token issued by /oauth/token, for the per (app, account) issuance limits.
+    Kept apart from `tokens` because revoked tokens are deleted but still count."""
+
+    __tablename__ = "token_issuances"
+    __table_args__ = (
+        Index("ix_token_issuances_lookup", "app_id", "account_id", "kind", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    app_id: Mapped[int] = mapped_column(BigInteger)
+    account_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # "access" | "refresh"
+    issued_at: Mapped[float] = mapped_column(Float)
