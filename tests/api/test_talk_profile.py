@@ -209,7 +209,9 @@ def test_legacy_app_without_agreement_gives_the_id_alone(profile_world: LiveServ
 
 
 def test_required_nickname_only_app(profile_world: LiveServer) -> None:
-    expect(profile_world.get(PATH, headers=bearer("tok-ryan-13")), 200, {"id": 130, "nickName": "Ryan"})
+    expect(
+        profile_world.get(PATH, headers=bearer("tok-ryan-13")), 200, {"id": 130, "nickName": "Ryan"}
+    )
 
 
 def test_the_id_is_the_app_specific_user_id(profile_world: LiveServer) -> None:
@@ -246,7 +248,9 @@ def test_non_talk_user_in_a_custom_world(profile_world: LiveServer) -> None:
 
 
 def test_query_parameters_are_ignored(profile_world: LiveServer) -> None:
-    r = profile_world.get(PATH, params={"secure_resource": "true", "x": "y"}, headers=bearer("tok-ryan-13"))
+    r = profile_world.get(
+        PATH, params={"secure_resource": "true", "x": "y"}, headers=bearer("tok-ryan-13")
+    )
     expect(r, 200, {"id": 130, "nickName": "Ryan"})
 
 
