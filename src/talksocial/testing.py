@@ -1,0 +1,215 @@
+"""A pytest plugin that gives any app's tests a Kakao world: a real talksocial server on a free
+loopback port, over its own fresh SQLite file, seeded, and stopped after the test. Installing
+`talksocial[server]` registers it (entry point `pytest11`); a test needs three lines:
+
+    def test_shows_my_friends(kakao_world):
+        client = kakao_world.client(access_token="demo-access-token")
+        assert client.friends().total_count == 11
+
+Fixtures:
+- `kakao_world`: a `KakaoWorld` for one test (its own server: change state freely).
+- `kakao_demo_world`: one demo-world server for the whole session, for tests that only read.
+- `talksocial_seed`: the seed `kakao_world` loads: by default the demo world (`talksocial serve
+  --demo`); a test picks another with `@pytest.mark.talksocial_world(seed)`, where `seed` is a
+  dict (built in Python), a path to a JSON or YAML seed file, or "demo"; or a conftest overrides
+  this fixture.
+
+Every pytest run loads this module, so it imports nothing heavy at import time: the client (httpx)
+is imported inside the fixtures, and the server only ever runs in its own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from talksocial.client import AsyncKakaoClient, KakaoClient
+
+__all__ = ["KakaoWorld", "Seed", "kakao_demo_world", "kakao_world", "talksocial_seed"]
+
+#: What `talksocial_world(...)` and `talksocial_seed` take: a seed document, a seed file, "demo".
+Seed = Mapping[str, Any] | str | os.PathLike[str]
+
+DEMO = "demo"
+_STARTUP_SECONDS = 60.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "talksocial_world(seed): the world kakao_world starts: a seed dict, a seed file path, "
+        'or "demo" (the default)',
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _command() -> list[str]:
+    return [sys.executable, "-m", "talksocial.cli"]
+
+
+class KakaoWorld:
+    """A running talksocial server. `base_url` serves both Kakao hosts (kapi and kauth)."""
+
+    def __init__(
+        self, base_url: str, database_url: str, process: subprocess.Popen[bytes], log_path: Path
+    ) -> None:
+        self.base_url = base_url
+        self.database_url = database_url
+        self.process = process
+        self.log_path = log_path
+        self._clients: list[KakaoClient] = []
+
+    @classmethod
+    def start(cls, seed: Seed | None, directory: Path) -> KakaoWorld:
+        """Start `talksocial serve` with `seed` (None or "demo": the demo world) in `directory`."""
+        directory.mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        database_url = f"sqlite:///{directory / 'talksocial.db'}"
+        args = _command() + ["serve", "--host", "127.0.0.1", "--port", str(port)]
+        args += ["--database", database_url]
+        if seed is None or (isinstance(seed, str) and seed == DEMO):
+            args.append("--demo")
+        elif isinstance(seed, Mapping):
+            seed_path = directory / "seed.json"
+            seed_path.write_text(json.dumps(seed), encoding="utf-8")
+            args += ["--seed", str(seed_path)]
+        else:
+            args += ["--seed", os.fspath(seed)]
+        log_path = directory / "server.log"
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(
+                args,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stop() ends the workers too
+            )
+        world = cls(f"http://127.0.0.1:{port}", database_url, process, log_path)
+        try:
+            world._wait_until_ready()
+        except BaseException:
+            world.stop()
+            raise
+        return world
+
+    def _wait_until_ready(self) -> None:
+        import httpx
+
+        deadline = time.monotonic() + _STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"talksocial serve exited with {self.process.returncode}:\n{self.log()}"
+                )
+            try:
+                httpx.get(self.base_url + "/openapi.json", timeout=1.0)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"talksocial serve did not start in {_STARTUP_SECONDS}s:\n{self.log()}")
+
+    def client(self, **kwargs: Any) -> KakaoClient:
+        """A `KakaoClient` bound to this world (both base URLs); closed when the world stops.
+        Takes `KakaoClient`'s keywords: `access_token=`, `admin_key=`, `rest_api_key=`, ..."""
+        from talksocial.client import KakaoClient
+
+        client = KakaoClient(api_base_url=self.base_url, auth_base_url=self.base_url, **kwargs)
+        self._clients.append(client)
+        return client
+
+    def async_client(self, **kwargs: Any) -> AsyncKakaoClient:
+        """An `AsyncKakaoClient` bound to this world; use it as `async with`."""
+        from talksocial.client import AsyncKakaoClient
+
+        return AsyncKakaoClient(api_base_url=self.base_url, auth_base_url=self.base_url, **kwargs)
+
+    def issue_token(
+        self, app_id: int, account_key: str, *, scopes: list[str] | tuple[str, ...] | None = None
+    ) -> str:
+        """A fresh access token of `account_key` in app `app_id` (`talksocial token issue`): the
+        link is created if missing; `scopes` sets its agreed items (plus the app's required)."""
+        args = _command() + ["token", "issue", "--app", str(app_id), "--account", account_key]
+        args += ["--database", self.database_url]
+        if scopes is not None:
+            args += ["--scopes", ",".join(scopes)]
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"talksocial token issue failed: {done.stderr.strip()}")
+        return done.stdout.strip().splitlines()[-1]
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the server's clock forward (tokens and codes expire as if time had passed)."""
+        import httpx
+
+        response = httpx.post(
+            self.base_url + "/_talksocial/clock", json={"advance_seconds": seconds}, timeout=30.0
+        )
+        response.raise_for_status()
+
+    def log(self) -> str:
+        """What the server printed so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+
+
+@pytest.fixture
+def talksocial_seed(request: pytest.FixtureRequest) -> Seed:
+    """The world `kakao_world` loads; `@pytest.mark.talksocial_world(seed)` or an override."""
+    marker = request.node.get_closest_marker("talksocial_world")
+    if marker is None:
+        return DEMO
+    seed: Seed = marker.args[0] if marker.args else marker.kwargs.get("seed", DEMO)
+    return seed
+
+
+@pytest.fixture
+def kakao_world(
+    talksocial_seed: Seed, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[KakaoWorld]:
+    """A talksocial server of its own for this test, stopped afterwards (also on failure)."""
+    world = KakaoWorld.start(talksocial_seed, tmp_path_factory.mktemp("kakao-world"))
+    try:
+        yield world
+    finally:
+        world.stop()
+
+
+@pytest.fixture(scope="session")
+def kakao_demo_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KakaoWorld]:
+    """One demo-world server shared by the session: for tests that only read."""
+    world = KakaoWorld.start(DEMO, tmp_path_factory.mktemp("kakao-demo-world"))
+    try:
+        yield world
+    finally:
+        world.stop()
