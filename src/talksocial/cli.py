@@ -14,7 +14,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from talksocial.storage.seed import GeneratedToken
 
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
@@ -69,16 +72,28 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _load_seed(url: str, data: Any) -> None:
+def _load_seed(url: str, *documents: Any) -> list[GeneratedToken]:
+    """Loads the documents in order, all in one transaction: one bad document, or a process
+    killed half-way, leaves the database as it was."""
     from talksocial.storage.db import make_engine, make_sessionmaker, transaction
     from talksocial.storage.seed import load_world
 
     engine = make_engine(url)
+    generated: list[GeneratedToken] = []
     try:
         with transaction(make_sessionmaker(engine)) as session:
-            load_world(session, data)
+            for data in documents:
+                generated += load_world(session, data)
     finally:
         engine.dispose()
+    return generated
+
+
+def _show_generated(tokens: list[GeneratedToken]) -> None:
+    # Only the hash is stored: this is the one chance to see a generated token.
+    for token in tokens:
+        print(f"generated access token for app {token.app_id}, account {token.account_key!r}: "
+              f"{token.access_token}")
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -89,12 +104,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
     try:
         data = read_seed_file(args.file)
         upgrade(url)
-        _load_seed(url, data)
+        generated = _load_seed(url, data)
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror or exc}")
     except SeedError as exc:
         return _fail(f"{args.file}: {exc}")
     print(f"loaded {args.file} into {url}")
+    _show_generated(generated)
     return 0
 
 
@@ -160,12 +176,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         return _fail("--workers must be at least 1")
     try:
-        seed_data = read_seed_file(args.seed) if args.seed else None
+        documents = [demo_world()] if args.demo else []
+        if args.seed:
+            documents.append(read_seed_file(args.seed))
         upgrade(url)
-        if args.demo:
-            _load_seed(url, demo_world())
-        if seed_data is not None:
-            _load_seed(url, seed_data)
+        generated = _load_seed(url, *documents) if documents else []
     except OSError as exc:
         return _fail(f"cannot read {args.seed}: {exc.strerror or exc}")
     except SeedError as exc:
@@ -181,6 +196,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     token = DEMO_ACCESS_TOKEN if args.demo else "${ACCESS_TOKEN}"
     print(f"talksocial listening on http://{shown_host}:{args.port} "
           f"({args.workers} worker{'s' if args.workers != 1 else ''}, database {url})")
+    _show_generated(generated)
     print("try:")
     print(f'  curl -s "{base}/v1/api/talk/friends?limit=3" -H "Authorization: Bearer {token}"')
     sys.stdout.flush()
@@ -201,7 +217,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        return _fail(f"bad --database URL: {exc}")
+    except OperationalError as exc:
+        return _fail(f"cannot use the database: {exc.orig}")
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return cmd_serve(args)
     if args.command == "seed":

@@ -16,11 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from talksocial.domain.consent import required_items, validate_consent_items
-from talksocial.domain.secrets import hash_password, is_password_hash, new_token, sha256_hex
+from talksocial.domain.secrets import (
+    hash_password,
+    is_password_hash,
+    new_token,
+    sha256_hex,
+    verify_password,
+)
 from talksocial.storage import friend_index
 from talksocial.storage.clock import now
 from talksocial.storage.models import (
@@ -31,8 +37,10 @@ from talksocial.storage.models import (
     MultiProfile,
     Token,
 )
+from talksocial.storage.world import ACCESS_TOKEN_LIFETIME
 
 MAX_MULTI_PROFILES = 3
+_CHUNK = 500
 
 
 class SeedError(ValueError):
@@ -45,13 +53,21 @@ class SeedError(ValueError):
 
 
 def read_seed_file(path: str | Path) -> Any:
-    text = Path(path).read_text(encoding="utf-8")
+    """Raises OSError when the file cannot be read, SeedError when it is not JSON or YAML."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SeedError("", f"not UTF-8 text (byte {exc.start})") from exc
     return parse_seed_text(text, str(path))
 
 
 def parse_seed_text(text: str, name: str = "<seed>") -> Any:
+    """`.json` is JSON and `.yaml`/`.yml` YAML; any other name is sniffed."""
     if name.endswith((".yaml", ".yml")):
         loader = "YAML"
+    elif name.endswith(".json"):
+        loader = "JSON"
     else:
         stripped = text.lstrip()
         loader = "JSON" if stripped.startswith(("{", "[")) else "YAML"
@@ -67,41 +83,55 @@ def parse_seed_text(text: str, name: str = "<seed>") -> Any:
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", int: "an integer", bool: "a boolean"}
+    names = {dict: "an object", list: "a list", str: "a string", int: "an integer",
+             bool: "a boolean", datetime: "a date-time"}
     if isinstance(kind, tuple):
         return " or ".join(names.get(k, k.__name__) for k in kind)
     return names.get(kind, kind.__name__)
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], path: str) -> Any:
-    ok = isinstance(value, kind)
-    if ok and kind is int or (isinstance(kind, tuple) and int in kind and not isinstance(value, str)):
-        ok = ok and not isinstance(value, bool)
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    ok = isinstance(value, kinds)
+    if isinstance(value, bool) and bool not in kinds:
+        ok = False  # bool is an int subclass: `true` is not an id
     if not ok:
         raise SeedError(path, f"must be {_type_name(kind)}")
     return value
 
 
+def _child(path: str, key: object) -> str:
+    """`accounts[2].friends` under `accounts[2]`; a top-level field (path "") is its name."""
+    return f"{path}.{key}" if path else str(key)
+
+
 def _opt(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], path: str) -> Any:
     if key not in obj or obj[key] is None:
         return None
-    return _expect(obj[key], kind, f"{path}.{key}")
+    return _expect(obj[key], kind, _child(path, key))
 
 
 def _allowed_keys(obj: dict[str, Any], allowed: set[str], path: str) -> None:
     for key in obj:
         if key not in allowed:
-            raise SeedError(f"{path}.{key}", "unknown field")
+            raise SeedError(_child(path, key), "unknown field")
 
 
 @dataclass
 class _Known:
-    """Apps and accounts the file may refer to: its own plus those already stored."""
+    """Apps and accounts the file may refer to: its own plus those already stored, and the
+    stored values a file must not take from a record that keeps them."""
 
     apps: dict[int, dict[str, str]] = field(default_factory=dict)  # id -> consent items
     accounts: set[str] = field(default_factory=set)
     links: set[tuple[int, str]] = field(default_factory=set)  # declared in the file
-    stored_links: set[tuple[int, str]] = field(default_factory=set)
+    stored_links: dict[tuple[int, str], list[str]] = field(default_factory=dict)  # -> scopes
+    stored_app_keys: dict[str, tuple[int, str]] = field(default_factory=dict)  # -> app, field
+    stored_user_ids: dict[tuple[int, int], str] = field(default_factory=dict)  # -> account
+    stored_uuids: dict[tuple[int, str], str] = field(default_factory=dict)  # -> account
+
+#: Bound on `expires_in` (about 3,000 years either way), so that it always makes a date.
+_MAX_EXPIRES_IN = 10**11
 
 
 def _positive_id(value: Any, path: str) -> int:
@@ -115,14 +145,16 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
     """Raises SeedError naming the first fault; returns when the whole file is loadable."""
     known = known or _Known()
     _expect(data, dict, "$")
-    _allowed_keys(data, {"apps", "accounts", "links", "tokens"}, "$")
+    _allowed_keys(data, {"apps", "accounts", "links", "tokens"}, "")
     apps = _opt(data, "apps", list, "") or []
     accounts = _opt(data, "accounts", list, "") or []
     links = _opt(data, "links", list, "") or []
     tokens = _opt(data, "tokens", list, "") or []
 
     app_keys: dict[str, str] = {}
+    declared_keys: dict[tuple[int, str], str] = {}
     seen_app_ids: set[int] = set()
+    app_paths: dict[int, str] = {}
     for i, app in enumerate(apps):
         p = f"apps[{i}]"
         _expect(app, dict, p)
@@ -138,6 +170,7 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
         if app_id in seen_app_ids:
             raise SeedError(f"{p}.id", f"duplicate app id {app_id}")
         seen_app_ids.add(app_id)
+        app_paths[app_id] = p
         _opt(app, "name", str, p)
         for key_field in ("rest_api_key", "admin_key"):
             value = _opt(app, key_field, str, p)
@@ -147,6 +180,7 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
                 if value in app_keys:
                     raise SeedError(f"{p}.{key_field}", f"duplicate key (also {app_keys[value]})")
                 app_keys[value] = f"{p}.{key_field}"
+                declared_keys[(app_id, key_field)] = value
         _opt(app, "client_secret", str, p)
         uris = _opt(app, "redirect_uris", list, p) or []
         for j, uri in enumerate(uris):
@@ -156,6 +190,18 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
         if problem:
             raise SeedError(f"{p}.consent_items", problem)
         known.apps[app_id] = {str(k): str(v) for k, v in items.items()}
+
+    # A key may not be one another app keeps (a stored app keeps its key unless this file
+    # gives that app a different one).
+    for (this_app, this_field), value in declared_keys.items():
+        holder = known.stored_app_keys.get(value)
+        if holder is None or holder == (this_app, this_field):
+            continue
+        if declared_keys.get(holder, value) == value:
+            raise SeedError(
+                f"{app_paths[this_app]}.{this_field}",
+                f"duplicate key (the {holder[1]} of stored app {holder[0]})",
+            )
 
     seen_accounts: set[str] = set()
     account_entries: list[tuple[str, dict[str, Any], str]] = []
@@ -246,6 +292,9 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
 
     user_ids: dict[tuple[int, int], str] = {}
     uuids: dict[tuple[int, str], str] = {}
+    declared_user_id: dict[tuple[int, str], int] = {}
+    declared_uuid: dict[tuple[int, str], str] = {}
+    link_account: dict[str, str] = {}
     for i, link in enumerate(links):
         p = f"links[{i}]"
         _expect(link, dict, p)
@@ -263,11 +312,13 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
         if (app_id, account_key) in known.links:
             raise SeedError(p, f"duplicate link of {account_key!r} to app {app_id}")
         known.links.add((app_id, account_key))
+        link_account[p] = account_key
         if "user_id" in link:
             uid = _positive_id(link["user_id"], f"{p}.user_id")
             if (app_id, uid) in user_ids:
                 raise SeedError(f"{p}.user_id", f"duplicate user_id {uid} in app {app_id}")
             user_ids[(app_id, uid)] = p
+            declared_user_id[(app_id, account_key)] = uid
         uuid = _opt(link, "uuid", str, p)
         if uuid is not None:
             if not uuid:
@@ -275,6 +326,7 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
             if (app_id, uuid) in uuids:
                 raise SeedError(f"{p}.uuid", f"duplicate uuid {uuid!r} in app {app_id}")
             uuids[(app_id, uuid)] = p
+            declared_uuid[(app_id, account_key)] = uuid
         items = known.apps[app_id]
         scopes = _opt(link, "scopes", list, p) or []
         for j, scope in enumerate(scopes):
@@ -286,6 +338,42 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
         for item in required_items(items):
             if item not in scopes:
                 raise SeedError(f"{p}.scopes", f"missing required item {item!r} of app {app_id}")
+
+    # A user_id or uuid may not be one a stored link of another account keeps (a stored link
+    # keeps its values unless this file gives it others).
+    for (app_id, uid), p in user_ids.items():
+        id_holder = known.stored_user_ids.get((app_id, uid))
+        if id_holder is not None and id_holder != link_account[p]:
+            if declared_user_id.get((app_id, id_holder), uid) == uid:
+                raise SeedError(
+                    f"{p}.user_id", f"duplicate user_id {uid} in app {app_id} (of {id_holder!r})"
+                )
+    for (app_id, uuid), p in uuids.items():
+        uuid_holder = known.stored_uuids.get((app_id, uuid))
+        if uuid_holder is not None and uuid_holder != link_account[p]:
+            if declared_uuid.get((app_id, uuid_holder), uuid) == uuid:
+                raise SeedError(
+                    f"{p}.uuid", f"duplicate uuid {uuid!r} in app {app_id} (of {uuid_holder!r})"
+                )
+    # Stored links the file does not redeclare must still fit their app's (new) items.
+    for (app_id, account_key), scopes in known.stored_links.items():
+        if app_id not in app_paths or (app_id, account_key) in known.links:
+            continue
+        items = known.apps[app_id]
+        for scope in scopes:
+            if scope not in items:
+                raise SeedError(
+                    f"{app_paths[app_id]}.consent_items",
+                    f"the stored link of {account_key!r} agreed to {scope!r}, which the app "
+                    "would no longer use",
+                )
+        for item in required_items(items):
+            if item not in scopes:
+                raise SeedError(
+                    f"{app_paths[app_id]}.consent_items",
+                    f"the stored link of {account_key!r} has not agreed to the required "
+                    f"item {item!r}",
+                )
 
     seen_tokens: set[str] = set()
     for i, token in enumerate(tokens):
@@ -305,7 +393,7 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
         account_key = _expect(token["account"], str, f"{p}.account")
         if account_key not in known.accounts:
             raise SeedError(f"{p}.account", f"unknown account {account_key!r}")
-        if (app_id, account_key) not in known.links | known.stored_links:
+        if (app_id, account_key) not in known.links and (app_id, account_key) not in known.stored_links:
             raise SeedError(p, f"account {account_key!r} is not linked to app {app_id}")
         plain = _opt(token, "access_token", str, p)
         hashed = _opt(token, "access_token_sha256", str, p)
@@ -324,20 +412,26 @@ def validate_world(data: Any, known: _Known | None = None) -> None:
             seen_tokens.add(digest)
         if "expires_in" in token and "expires_at" in token:
             raise SeedError(f"{p}.expires_in", "give either expires_in or expires_at")
-        _opt(token, "expires_in", int, p)
-        expires_at = _opt(token, "expires_at", str, p)
+        expires_in = _opt(token, "expires_in", int, p)
+        if expires_in is not None and abs(expires_in) > _MAX_EXPIRES_IN:
+            raise SeedError(f"{p}.expires_in", f"must be within ±{_MAX_EXPIRES_IN} seconds")
+        # YAML reads an unquoted date-time as a datetime: take it as written.
+        expires_at = _opt(token, "expires_at", (str, datetime), p)
         if expires_at is not None:
             _parse_instant(expires_at, f"{p}.expires_at")
 
 
-def _parse_instant(value: str, path: str) -> float:
+def _parse_instant(value: str | datetime, path: str) -> float:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
+        parsed = (
+            value if isinstance(value, datetime)
+            else datetime.fromisoformat(value.replace("Z", "+00:00"))
+        )
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    except (ValueError, OverflowError) as exc:
         raise SeedError(path, "must be an ISO 8601 date-time") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 def _format_instant(ts: float) -> str:
@@ -351,102 +445,205 @@ def _known_from_db(session: Session) -> _Known:
     known = _Known()
     for app in session.scalars(select(App)):
         known.apps[app.id] = json.loads(app.consent_items)
+        known.stored_app_keys[app.rest_api_key] = (app.id, "rest_api_key")
+        known.stored_app_keys[app.admin_key] = (app.id, "admin_key")
     known.accounts.update(session.scalars(select(Account.key)))
-    for app_id, key in session.execute(
-        select(Link.app_id, Account.key).join(Account, Account.id == Link.account_id)
+    for app_id, key, user_id, uuid, scopes in session.execute(
+        select(Link.app_id, Account.key, Link.user_id, Link.uuid, Link.scopes).join(
+            Account, Account.id == Link.account_id
+        )
     ):
-        known.stored_links.add((app_id, key))
+        known.stored_links[(app_id, key)] = json.loads(scopes)
+        known.stored_user_ids[(app_id, user_id)] = key
+        known.stored_uuids[(app_id, uuid)] = key
     return known
 
 
-def _unique_random_id(session: Session, app_id: int, taken: set[int]) -> int:
+@dataclass(frozen=True)
+class GeneratedToken:
+    """A token the file declared without a value: only its hash is stored, so the loader
+    hands the token itself back once, to be shown."""
+
+    app_id: int
+    account_key: str
+    access_token: str
+
+
+def load_world(session: Session, data: Any) -> list[GeneratedToken]:
+    """Validates `data` against itself and the stored world, then writes it through `session`
+    (the caller owns the transaction: nothing is committed on error). Returns the tokens it
+    generated."""
+    # References may point at apps, accounts and links already stored; a link stored before
+    # may be declared again (an upsert), only a duplicate inside the file is an error.
+    validate_world(data, _known_from_db(session))
+    clock_now = now(session)
+    # Nothing is flushed before it is complete (NOT NULL columns are filled in steps).
+    with session.no_autoflush:
+        _load_apps(session, data.get("apps") or [])
+        accounts = _load_accounts(session, data.get("accounts") or [])
+        _load_links(session, data.get("links") or [], accounts, clock_now)
+        generated = [
+            token
+            for position, raw in enumerate(data.get("tokens") or [])
+            if (token := _load_token(session, raw, accounts[raw["account"]], position, clock_now))
+        ]
+        session.flush()
+    friend_index.refresh_all(session)
+    return generated
+
+
+def _load_apps(session: Session, raws: list[dict[str, Any]]) -> None:
+    apps: list[tuple[App, dict[str, Any]]] = []
+    new_apps: list[App] = []
+    for i, raw in enumerate(raws):
+        found = session.get(App, raw["id"])
+        if found is None:
+            app = App(id=raw["id"], name=f"App {raw['id']}")
+            app.rest_api_key = secrets.token_hex(16)
+            app.admin_key = secrets.token_hex(16)
+            new_apps.append(app)
+        else:
+            # Keys may move between apps of the file: free the unique hashes first.
+            app = found
+            app.rest_api_key_sha256 = f"moving-rest-{i}"
+            app.admin_key_sha256 = f"moving-admin-{i}"
+        apps.append((app, raw))
+    session.flush()
+    session.add_all(new_apps)
+    for app, raw in apps:
+        if "name" in raw:
+            app.name = raw["name"]
+        if raw.get("rest_api_key"):
+            app.rest_api_key = raw["rest_api_key"]
+        if raw.get("admin_key"):
+            app.admin_key = raw["admin_key"]
+        app.rest_api_key_sha256 = sha256_hex(app.rest_api_key)
+        app.admin_key_sha256 = sha256_hex(app.admin_key)
+        app.client_secret = raw.get("client_secret")
+        app.redirect_uris = json.dumps(list(raw.get("redirect_uris") or []))
+        app.consent_items = json.dumps(dict(raw.get("consent_items") or {}))
+    session.flush()
+
+
+def _load_accounts(session: Session, raws: list[dict[str, Any]]) -> dict[str, int]:
+    """Upserts the accounts, replaces the friend lists and multi-profiles of those in the file;
+    returns the id of every account by key."""
+    by_key: dict[str, Account] = {a.key: a for a in session.scalars(select(Account))}
+    for position, raw in enumerate(raws):
+        account = by_key.get(raw["key"])
+        if account is None:
+            account = Account(key=raw["key"], position=position)
+            session.add(account)
+            by_key[raw["key"]] = account
+        _fill_account(account, raw)
+    session.flush()
+    ids = {key: account.id for key, account in by_key.items()}
+
+    owners = [ids[raw["key"]] for raw in raws]
+    for start in range(0, len(owners), _CHUNK):
+        chunk = owners[start : start + _CHUNK]
+        session.execute(delete(Friendship).where(Friendship.owner_id.in_(chunk)))
+        session.execute(delete(MultiProfile).where(MultiProfile.account_id.in_(chunk)))
+
+    shown: dict[tuple[int, str], int] = {}  # (owner, friend key) -> multi-profile id
+    for raw in raws:
+        owner_id = ids[raw["key"]]
+        for position, mp_raw in enumerate(raw.get("multi_profiles") or []):
+            mp = MultiProfile(
+                account_id=owner_id,
+                key=mp_raw.get("key", f"mp{position + 1}"),
+                nickname=mp_raw["nickname"],
+                profile_image_url=mp_raw.get("profile_image_url"),
+                thumbnail_url=mp_raw.get("thumbnail_url"),
+                position=position,
+            )
+            session.add(mp)
+            session.flush()
+            for target in mp_raw.get("shown_to") or []:
+                shown[(owner_id, target)] = mp.id
+    rows = [
+        {
+            "owner_id": ids[raw["key"]],
+            "friend_id": ids[friend["account"]],
+            "favorite": bool(friend.get("favorite", False)),
+            "hidden": bool(friend.get("hidden", False)),
+            "blocked": bool(friend.get("blocked", False)),
+            "shown_profile_id": shown.get((ids[raw["key"]], friend["account"])),
+            "position": position,
+        }
+        for raw in raws
+        for position, friend in enumerate(raw.get("friends") or [])
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(insert(Friendship), rows[start : start + _CHUNK])
+    return ids
+
+
+def _load_links(
+    session: Session, raws: list[dict[str, Any]], accounts: dict[str, int], clock_now: float
+) -> None:
+    stored = {(link.app_id, link.account_id): link for link in session.scalars(select(Link))}
+    taken_ids: dict[int, set[int]] = {}
+    taken_uuids: dict[int, set[str]] = {}
+    for existing in stored.values():
+        taken_ids.setdefault(existing.app_id, set()).add(existing.user_id)
+        taken_uuids.setdefault(existing.app_id, set()).add(existing.uuid)
+    for raw in raws:
+        if "user_id" in raw:
+            taken_ids.setdefault(raw["app"], set()).add(raw["user_id"])
+        if "uuid" in raw:
+            taken_uuids.setdefault(raw["app"], set()).add(raw["uuid"])
+
+    plans: list[tuple[Link | None, dict[str, Any], int, str]] = []
+    for raw in raws:
+        app_id, account_id = raw["app"], accounts[raw["account"]]
+        old = stored.get((app_id, account_id))
+        user_id = raw.get("user_id") or (old.user_id if old else None)
+        if user_id is None:
+            user_id = _new_user_id(taken_ids.setdefault(app_id, set()))
+        uuid = raw.get("uuid") or (old.uuid if old else None)
+        if uuid is None:
+            uuid = _new_uuid(taken_uuids.setdefault(app_id, set()))
+        plans.append((old, raw, user_id, uuid))
+
+    # Ids and uuids may move between links of the file: free the moving ones first.
+    moving = [
+        old
+        for old, _raw, user_id, uuid in plans
+        if old is not None and (old.user_id != user_id or old.uuid != uuid)
+    ]
+    for i, old in enumerate(moving):
+        old.user_id = -(i + 1)
+        old.uuid = f"moving-{i}"
+    session.flush()
+    for position, (stored_link, raw, user_id, uuid) in enumerate(plans):
+        link = stored_link
+        if link is None:
+            link = Link(
+                app_id=raw["app"], account_id=accounts[raw["account"]], connected_at=clock_now
+            )
+            session.add(link)
+        link.user_id = user_id
+        link.uuid = uuid
+        link.position = position
+        link.scopes = json.dumps(list(raw.get("scopes") or []))
+    session.flush()
+
+
+def _new_user_id(taken: set[int]) -> int:
     while True:
         candidate = secrets.randbelow(2**40) + 10**9
-        if candidate in taken:
-            continue
-        exists = session.scalar(
-            select(Link.account_id).where(Link.app_id == app_id, Link.user_id == candidate)
-        )
-        if exists is None:
+        if candidate not in taken:
             taken.add(candidate)
             return candidate
 
 
-def load_world(session: Session, data: Any) -> None:
-    """Validates `data` against itself and the stored world, then writes it through `session`
-    (the caller owns the transaction: nothing is committed on error)."""
-    # References may point at apps, accounts and links already stored; a link stored before
-    # may be declared again (an upsert), only a duplicate inside the file is an error.
-    validate_world(data, _known_from_db(session))
-
-    clock_now = now(session)
-    for raw in data.get("apps") or []:
-        _load_app(session, raw)
-    session.flush()
-
-    accounts_by_key: dict[str, Account] = {a.key: a for a in session.scalars(select(Account))}
-    for position, raw in enumerate(data.get("accounts") or []):
-        account = accounts_by_key.get(raw["key"])
-        if account is None:
-            account = Account(key=raw["key"], position=position)
-            session.add(account)
-            accounts_by_key[raw["key"]] = account
-        _fill_account(account, raw)
-    session.flush()
-
-    for raw in data.get("accounts") or []:
-        _load_friends_and_profiles(session, accounts_by_key, raw)
-    session.flush()
-
-    taken_ids: dict[int, set[int]] = {}
-    for position, raw in enumerate(data.get("links") or []):
-        account = accounts_by_key[raw["account"]]
-        link = session.get(Link, (raw["app"], account.id))
-        if link is None:
-            link = Link(app_id=raw["app"], account_id=account.id, connected_at=clock_now)
-            session.add(link)
-        link.position = position
-        if "user_id" in raw:
-            link.user_id = raw["user_id"]
-        elif link.user_id is None:
-            link.user_id = _unique_random_id(session, raw["app"], taken_ids.setdefault(raw["app"], set()))
-        if "uuid" in raw:
-            link.uuid = raw["uuid"]
-        elif link.uuid is None:
-            link.uuid = secrets.token_urlsafe(24)
-        link.scopes = json.dumps(list(raw.get("scopes") or []))
-    session.flush()
-
-    for position, raw in enumerate(data.get("tokens") or []):
-        account = accounts_by_key[raw["account"]]
-        _load_token(session, raw, account.id, position, clock_now)
-    session.flush()
-    friend_index.refresh_all(session)
-
-
-def _load_app(session: Session, raw: dict[str, Any]) -> App:
-    app = session.get(App, raw["id"])
-    if app is None:
-        app = App(
-            id=raw["id"],
-            name=raw.get("name") or f"App {raw['id']}",
-            rest_api_key=raw.get("rest_api_key") or secrets.token_hex(16),
-            admin_key=raw.get("admin_key") or secrets.token_hex(16),
-        )
-        session.add(app)
-    if "name" in raw:
-        app.name = raw["name"]
-    if raw.get("rest_api_key"):
-        app.rest_api_key = raw["rest_api_key"]
-    if raw.get("admin_key"):
-        app.admin_key = raw["admin_key"]
-    app.rest_api_key_sha256 = sha256_hex(app.rest_api_key)
-    app.admin_key_sha256 = sha256_hex(app.admin_key)
-    if "client_secret" in raw:
-        app.client_secret = raw["client_secret"]
-    app.redirect_uris = json.dumps(list(raw.get("redirect_uris") or []))
-    app.consent_items = json.dumps(dict(raw.get("consent_items") or {}))
-    return app
+def _new_uuid(taken: set[str]) -> str:
+    while True:
+        candidate = secrets.token_urlsafe(24)
+        if candidate not in taken:
+            taken.add(candidate)
+            return candidate
 
 
 def _fill_account(account: Account, raw: dict[str, Any]) -> None:
@@ -463,51 +660,20 @@ def _fill_account(account: Account, raw: dict[str, Any]) -> None:
     account.account_thumbnail_url = acct.get("thumbnail_url")
     account.email = acct.get("email")
     if "password" in raw:
-        account.password_hash = hash_password(raw["password"])
+        # A new salt on every load would change the world on a reload: keep a matching hash.
+        current = account.password_hash
+        if current is None or not verify_password(raw["password"], current):
+            account.password_hash = hash_password(raw["password"])
     elif "password_hash" in raw:
         account.password_hash = raw["password_hash"]
     else:
         account.password_hash = None
 
 
-def _load_friends_and_profiles(
-    session: Session, accounts_by_key: dict[str, Account], raw: dict[str, Any]
-) -> None:
-    owner = accounts_by_key[raw["key"]]
-    session.execute(delete(Friendship).where(Friendship.owner_id == owner.id))
-    session.execute(delete(MultiProfile).where(MultiProfile.account_id == owner.id))
-    session.flush()
-    shown: dict[str, int] = {}
-    for position, mp_raw in enumerate(raw.get("multi_profiles") or []):
-        mp = MultiProfile(
-            account_id=owner.id,
-            key=mp_raw.get("key", f"mp{position + 1}"),
-            nickname=mp_raw["nickname"],
-            profile_image_url=mp_raw.get("profile_image_url"),
-            thumbnail_url=mp_raw.get("thumbnail_url"),
-            position=position,
-        )
-        session.add(mp)
-        session.flush()
-        for target in mp_raw.get("shown_to") or []:
-            shown[target] = mp.id
-    for position, friend_raw in enumerate(raw.get("friends") or []):
-        session.add(
-            Friendship(
-                owner_id=owner.id,
-                friend_id=accounts_by_key[friend_raw["account"]].id,
-                favorite=bool(friend_raw.get("favorite", False)),
-                hidden=bool(friend_raw.get("hidden", False)),
-                blocked=bool(friend_raw.get("blocked", False)),
-                shown_profile_id=shown.get(friend_raw["account"]),
-                position=position,
-            )
-        )
-
-
 def _load_token(
     session: Session, raw: dict[str, Any], account_id: int, position: int, clock_now: float
-) -> None:
+) -> GeneratedToken | None:
+    generated: GeneratedToken | None = None
     if "access_token" in raw:
         digest = sha256_hex(raw["access_token"])
     elif "access_token_sha256" in raw:
@@ -518,15 +684,21 @@ def _load_token(
             select(Token).where(
                 Token.app_id == raw["app"],
                 Token.account_id == account_id,
+                Token.kind == "access",
                 Token.seeded.is_(True),
                 Token.position == position,
             )
         )
-        digest = existing.token_sha256 if existing else sha256_hex(new_token())
+        if existing is not None:
+            digest = existing.token_sha256
+        else:
+            value = new_token()
+            digest = sha256_hex(value)
+            generated = GeneratedToken(raw["app"], raw["account"], value)
     if "expires_at" in raw:
         expires_at = _parse_instant(raw["expires_at"], "")
     else:
-        expires_at = clock_now + int(raw.get("expires_in", 21599))
+        expires_at = clock_now + int(raw.get("expires_in", ACCESS_TOKEN_LIFETIME))
     token = session.scalar(select(Token).where(Token.token_sha256 == digest))
     if token is None:
         token = Token(token_sha256=digest, kind="access", issued_at=clock_now)
@@ -536,6 +708,7 @@ def _load_token(
     token.expires_at = expires_at
     token.seeded = True
     token.position = position
+    return generated
 
 
 # --- export -----------------------------------------------------------------------------------
