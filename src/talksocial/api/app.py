@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from talksocial.api import talk, wire
+from talksocial.api import control, talk, user, wire
 from talksocial.api.context import ServerConfig, ServerContext
 from talksocial.api.openapi import openapi_json
 from talksocial.domain import errors
+from talksocial.oauth import views as oauth_views
 
 log = logging.getLogger("talksocial")
 
@@ -43,6 +44,26 @@ def routes() -> list[Route]:
         Route("/v1/api/talk/friends", talk.talk_friends, methods=["GET"]),
         Route("/v2/api/talk/profiles", talk.talk_profiles, methods=["GET", "POST"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
+        *login_routes(),
+    ]
+
+
+def login_routes() -> list[Route]:
+    """Kakao Login (SPEC §7): the login server, the user APIs, OpenID Connect, the clock."""
+    return [
+        Route("/oauth/authorize", oauth_views.authorize, methods=["GET"]),
+        Route("/oauth/login", oauth_views.login, methods=["POST"]),
+        Route("/oauth/consent", oauth_views.consent, methods=["POST"]),
+        Route("/oauth/token", oauth_views.token, methods=["POST"]),
+        Route("/.well-known/openid-configuration", oauth_views.openid_configuration, methods=["GET"]),
+        Route("/.well-known/jwks.json", oauth_views.jwks, methods=["GET"]),
+        Route("/v1/user/access_token_info", user.access_token_info, methods=["GET"]),
+        Route("/v1/user/logout", user.logout, methods=["POST"]),
+        Route("/v1/user/unlink", user.unlink, methods=["POST"]),
+        Route("/v2/user/scopes", user.scopes, methods=["GET"]),
+        Route("/v2/user/revoke/scopes", user.revoke_scopes, methods=["POST"]),
+        Route("/v2/user/me", user.me, methods=["GET", "POST"]),
+        Route("/_talksocial/clock", control.clock_endpoint, methods=["GET", "POST"]),
     ]
 
 

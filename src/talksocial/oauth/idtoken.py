@@ -1,0 +1,146 @@
+"""OpenID Connect: the id_token (RS256), the signing key kept in the database so that every
+worker signs with the same key, the JWKS and the discovery document."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import lru_cache
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from talksocial.domain.consent import (
+    ACCOUNT_EMAIL,
+    PROFILE,
+    PROFILE_IMAGE,
+    PROFILE_NICKNAME,
+)
+from talksocial.storage.models import Account, SigningKey
+
+ALGORITHM = "RS256"
+
+
+@lru_cache(maxsize=16)
+def _private_key(pem: str) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def _generate(now: float) -> SigningKey:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+    return SigningKey(kid=secrets.token_hex(8), private_key_pem=pem, created_at=now)
+
+
+def signing_key(session: Session, now: float) -> SigningKey:
+    """The oldest stored key; the first call creates one. (Two workers racing on an empty
+    table may both create one: both are published, and from then on all sign with the
+    oldest.)"""
+    row = session.scalar(select(SigningKey).order_by(SigningKey.created_at, SigningKey.kid))
+    if row is None:
+        row = _generate(now)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def jwks(session: Session) -> dict[str, Any]:
+    keys = []
+    for row in session.scalars(select(SigningKey).order_by(SigningKey.created_at, SigningKey.kid)):
+        jwk: dict[str, Any] = json.loads(
+            RSAAlgorithm.to_jwk(_private_key(row.private_key_pem).public_key())
+        )
+        jwk.update({"kid": row.kid, "use": "sig", "alg": ALGORITHM})
+        keys.append(jwk)
+    return {"keys": keys}
+
+
+def account_profile(account: Account) -> tuple[str, str | None, str | None]:
+    """The Kakao Account profile (nickname, image, thumbnail): its own, else the Talk one."""
+    if account.has_account_profile:
+        return (
+            account.account_nickname or "",
+            account.account_profile_image_url,
+            account.account_thumbnail_url,
+        )
+    return account.nickname, account.profile_image_url, account.thumbnail_url
+
+
+def claims(
+    *,
+    issuer: str,
+    audience: str,
+    user_id: int,
+    account: Account,
+    scopes: list[str],
+    issued_at: float,
+    lifetime: int,
+    auth_time: float | None,
+    nonce: str | None,
+) -> dict[str, Any]:
+    iat = int(issued_at)
+    body: dict[str, Any] = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": str(user_id),
+        "iat": iat,
+        "exp": iat + lifetime,
+        "auth_time": int(auth_time if auth_time is not None else issued_at),
+    }
+    if nonce is not None:
+        body["nonce"] = nonce
+    nickname, image, _ = account_profile(account)
+    if PROFILE in scopes or PROFILE_NICKNAME in scopes:
+        body["nickname"] = nickname
+    if (PROFILE in scopes or PROFILE_IMAGE in scopes) and image is not None:
+        body["picture"] = image
+    if ACCOUNT_EMAIL in scopes and account.email is not None:
+        body["email"] = account.email
+    return body
+
+
+def sign(session: Session, payload: dict[str, Any], now: float) -> str:
+    key = signing_key(session, now)
+    return jwt.encode(
+        payload, _private_key(key.private_key_pem), algorithm=ALGORITHM, headers={"kid": key.kid}
+    )
+
+
+def discovery(base_url: str) -> dict[str, Any]:
+    return {
+        "issuer": base_url,
+        "authorization_endpoint": f"{base_url}/oauth/authorize",
+        "token_endpoint": f"{base_url}/oauth/token",
+        "jwks_uri": f"{base_url}/.well-known/jwks.json",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [ALGORITHM],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post"],
+        "scopes_supported": ["openid"],
+        "claims_supported": [
+            "iss",
+            "aud",
+            "sub",
+            "iat",
+            "exp",
+            "auth_time",
+            "nonce",
+            "nickname",
+            "picture",
+            "email",
+        ],
+        "request_uri_parameter_supported": False,
+    }

@@ -1,0 +1,418 @@
+"""The login server's endpoints: `/oauth/authorize` with its login and consent pages,
+`/oauth/token`, and the OpenID Connect discovery and JWKS documents (SPEC §7).
+
+Handlers read the request on the event loop and do their database work in a thread
+(`run_in_threadpool`): a write may wait for a lock and a password check is deliberately slow.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from talksocial.api import wire
+from talksocial.api.context import ServerContext
+from talksocial.domain.secrets import hash_password, verify_password
+from talksocial.oauth import codes, errors, idtoken, pages, sessions, tokens
+from talksocial.oauth.authorize import (
+    AuthorizeRequest,
+    granted_scopes,
+    items_to_ask,
+    parse_authorize,
+    redirect_with,
+)
+from talksocial.storage import clock
+from talksocial.storage.db import run_with_retry, transaction
+from talksocial.storage.models import Account, Link, LoginSession
+from talksocial.storage.world import ensure_link
+
+log = logging.getLogger("talksocial.oauth")
+
+MAX_FORM_BYTES = 64 * 1024
+CHOOSER_LIMIT = 50
+# Checked against when the account does not exist, so that a wrong account name takes as long
+# as a wrong password.
+_DUMMY_PASSWORD_HASH = hash_password("talksocial-no-such-account")
+
+
+@dataclass(frozen=True)
+class BrowserRequest:
+    """What the handlers need of the request, read on the event loop."""
+
+    cookie: str | None
+    secure: bool
+    base_url: str
+
+
+def _browser(request: Request, ctx: ServerContext) -> BrowserRequest:
+    return BrowserRequest(
+        cookie=request.cookies.get(sessions.COOKIE_NAME),
+        secure=request.url.scheme == "https",
+        base_url=ctx.base_url(request),
+    )
+
+
+async def _form(request: Request) -> list[tuple[str, str]]:
+    content_type = request.headers.get("content-type", "")
+    if "application/x-www-form-urlencoded" not in content_type:
+        return []
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return []
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    return parse_qsl(text, keep_blank_values=True)
+
+
+def _set_cookie(response: Response, cookie: str, secure: bool) -> None:
+    response.set_cookie(
+        sessions.COOKIE_NAME,
+        cookie,
+        max_age=sessions.SESSION_LIFETIME,
+        path=sessions.COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+
+
+def _redirect(location: str) -> Response:
+    response = RedirectResponse(location, status_code=302)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error_page(exc: errors.AuthorizeError) -> Response:
+    return pages.error_page(exc.error_code, exc.title, exc.detail)
+
+
+def _message_page(title: str, detail: str, retry_query: str | None) -> Response:
+    return pages.render(
+        "message.html", status_code=400, title=title, detail=detail, retry_query=retry_query
+    )
+
+
+def _state_params(areq: AuthorizeRequest) -> list[tuple[str, str]]:
+    return [("state", areq.state)] if areq.state is not None else []
+
+
+def _display_nickname(account: Account) -> str:
+    return idtoken.account_profile(account)[0] or account.key
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+
+def _login_page(
+    s: Session,
+    areq: AuthorizeRequest,
+    login: LoginSession,
+    *,
+    error: str | None = None,
+    account: str = "",
+    status_code: int = 200,
+) -> Response:
+    chooser = [
+        pages.ChooserAccount(a.key, _display_nickname(a))
+        for a in s.scalars(
+            select(Account)
+            .where(Account.password_hash.is_(None))
+            .order_by(Account.position, Account.id)
+            .limit(CHOOSER_LIMIT)
+        )
+    ]
+    return pages.render(
+        "login.html",
+        status_code=status_code,
+        app_name=areq.app.name,
+        csrf_token=login.csrf_token,
+        query=areq.continuation_query(),
+        chooser=chooser,
+        error=error,
+        account=account,
+    )
+
+
+def _consent_page(
+    areq: AuthorizeRequest, login: LoginSession, account: Account, asked: list[str]
+) -> Response:
+    switch = [(k, v) for k, v in parse_qsl(areq.query, keep_blank_values=True) if k != "prompt"]
+    return pages.render(
+        "consent.html",
+        app_name=areq.app.name,
+        nickname=_display_nickname(account),
+        csrf_token=login.csrf_token,
+        query=areq.query,
+        switch_query=urlencode([*switch, ("prompt", "login")]),
+        items=[pages.consent_item(item, areq.consent_items[item]) for item in asked],
+    )
+
+
+def _code_redirect(
+    s: Session, areq: AuthorizeRequest, login: LoginSession, account_id: int, now: float
+) -> Response:
+    code = codes.issue(
+        s,
+        app_id=areq.app.id,
+        account_id=account_id,
+        redirect_uri=areq.redirect_uri,
+        code_challenge=areq.code_challenge,
+        nonce=areq.nonce,
+        auth_time=login.auth_time if login.auth_time is not None else now,
+        now=now,
+    )
+    return _redirect(redirect_with(areq.redirect_uri, [("code", code), *_state_params(areq)]))
+
+
+def _agreed(s: Session, app_id: int, account_id: int) -> list[str] | None:
+    link = s.get(Link, (app_id, account_id))
+    return None if link is None else list(json.loads(link.scopes))
+
+
+# --- GET /oauth/authorize -----------------------------------------------------------------------
+
+
+def _authorize(
+    ctx: ServerContext, params: Mapping[str, str], query: str, br: BrowserRequest
+) -> Response:
+    with transaction(ctx.sessions) as s:
+        now = clock.now(s)
+        try:
+            areq = parse_authorize(s, params, query)
+        except errors.AuthorizeError as exc:
+            return _error_page(exc)
+        login = sessions.load(s, br.cookie, now)
+        new_cookie: str | None = None
+        if login is None:
+            login, new_cookie = sessions.create(s, now)
+        account = s.get(Account, login.account_id) if login.account_id is not None else None
+        if account is None or "login" in areq.prompt or "select_account" in areq.prompt:
+            if "none" in areq.prompt:
+                response = _redirect(
+                    redirect_with(
+                        areq.redirect_uri,
+                        [
+                            ("error", "login_required"),
+                            ("error_description", "user authentication required."),
+                            *_state_params(areq),
+                        ],
+                    )
+                )
+            else:
+                response = _login_page(s, areq, login)
+        else:
+            asked = items_to_ask(
+                areq.consent_items, _agreed(s, areq.app.id, account.id), areq.requested_scopes
+            )
+            if not asked:
+                response = _code_redirect(s, areq, login, account.id, now)
+            elif "none" in areq.prompt:
+                response = _redirect(
+                    redirect_with(
+                        areq.redirect_uri,
+                        [
+                            ("error", "consent_required"),
+                            ("error_description", "user consent required."),
+                            *_state_params(areq),
+                        ],
+                    )
+                )
+            else:
+                response = _consent_page(areq, login, account, asked)
+        if new_cookie is not None:
+            _set_cookie(response, new_cookie, br.secure)
+        return response
+
+
+async def authorize(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    params = dict(request.query_params)
+    query = request.url.query
+    br = _browser(request, ctx)
+    return await run_in_threadpool(run_with_retry, lambda: _authorize(ctx, params, query, br))
+
+
+# --- POST /oauth/login --------------------------------------------------------------------------
+
+
+def _find_account(s: Session, name: str) -> Account | None:
+    name = name.strip()
+    if not name or len(name) > 400:
+        return None
+    account = s.scalar(select(Account).where(Account.key == name))
+    if account is None:
+        account = s.scalar(
+            select(Account).where(Account.email == name).order_by(Account.id).limit(1)
+        )
+    return account
+
+
+def _login(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) -> Response:
+    fields = dict(form)
+    query = fields.get("q", "")
+    with transaction(ctx.sessions) as s:
+        now = clock.now(s)
+        try:
+            areq = parse_authorize(s, dict(parse_qsl(query, keep_blank_values=True)), query)
+        except errors.AuthorizeError as exc:
+            return _error_page(exc)
+        login = sessions.load(s, br.cookie, now)
+        if login is None or not sessions.csrf_matches(login, fields.get("csrf_token")):
+            return _message_page(
+                "Your login page expired",
+                "This form is no longer valid (its session expired or it came from another "
+                "page). Start again.",
+                areq.continuation_query(),
+            )
+        name = fields.get("account", "")
+        password = fields.get("password", "")
+        account = _find_account(s, name)
+        if account is None:
+            verify_password(password, _DUMMY_PASSWORD_HASH)
+            ok = False
+        elif account.password_hash is not None:
+            ok = verify_password(password, account.password_hash)
+        else:
+            ok = True  # an account without a password (the account chooser)
+        if not ok or account is None:
+            return _login_page(
+                s,
+                areq,
+                login,
+                error="The account or the password is not correct.",
+                account=name,
+                status_code=400,
+            )
+        _, cookie = sessions.log_in(s, login, account.id, now)
+        response = _redirect("/oauth/authorize?" + areq.continuation_query())
+        _set_cookie(response, cookie, br.secure)
+        return response
+
+
+async def login(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    form = await _form(request)
+    br = _browser(request, ctx)
+    return await run_in_threadpool(run_with_retry, lambda: _login(ctx, form, br))
+
+
+# --- POST /oauth/consent ------------------------------------------------------------------------
+
+
+def _consent(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) -> Response:
+    fields = dict(form)
+    query = fields.get("q", "")
+    with transaction(ctx.sessions) as s:
+        now = clock.now(s)
+        try:
+            areq = parse_authorize(s, dict(parse_qsl(query, keep_blank_values=True)), query)
+        except errors.AuthorizeError as exc:
+            return _error_page(exc)
+        login = sessions.load(s, br.cookie, now)
+        if login is None or not sessions.csrf_matches(login, fields.get("csrf_token")):
+            return _message_page(
+                "Your consent page expired",
+                "This form is no longer valid (its session expired or it came from another "
+                "page). Start again.",
+                areq.continuation_query(),
+            )
+        account = s.get(Account, login.account_id) if login.account_id is not None else None
+        if account is None:
+            return _redirect("/oauth/authorize?" + areq.continuation_query())
+        if fields.get("action") != "agree":
+            return _redirect(
+                redirect_with(
+                    areq.redirect_uri,
+                    [
+                        ("error", "access_denied"),
+                        ("error_description", "User denied access"),
+                        *_state_params(areq),
+                    ],
+                )
+            )
+        agreed = _agreed(s, areq.app.id, account.id)
+        asked = items_to_ask(areq.consent_items, agreed, areq.requested_scopes)
+        checked = {value for key, value in form if key == "scope"}
+        scopes = granted_scopes(areq.consent_items, agreed, asked, checked)
+        # Creates the link (new app-scoped user id and uuid) or updates its scopes, and keeps
+        # the friend index in step.
+        ensure_link(s, areq.app, account, scopes)
+        return _code_redirect(s, areq, login, account.id, now)
+
+
+async def consent(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    form = await _form(request)
+    br = _browser(request, ctx)
+    return await run_in_threadpool(run_with_retry, lambda: _consent(ctx, form, br))
+
+
+# --- POST /oauth/token --------------------------------------------------------------------------
+
+
+def _oauth_error(exc: errors.OAuthError) -> Response:
+    return wire.json_response(exc.body(), status_code=exc.http_status)
+
+
+def _token(ctx: ServerContext, params: dict[str, str], issuer: str) -> Response:
+    grant_type = params.get("grant_type")
+    try:
+        with transaction(ctx.sessions) as s:
+            now = clock.now(s)
+            if grant_type not in (tokens.GRANT_AUTHORIZATION_CODE, tokens.GRANT_REFRESH_TOKEN):
+                raise errors.UnsupportedGrantType(
+                    "KOE001", "grant_type must be authorization_code or refresh_token"
+                )
+            app = tokens.authenticate_client(s, params)
+            if grant_type == tokens.GRANT_AUTHORIZATION_CODE:
+                body = tokens.exchange_code(s, app, params, issuer=issuer, now=now)
+            else:
+                body = tokens.refresh(s, app, params, issuer=issuer, now=now)
+        return wire.json_response(body)
+    except errors.OAuthError as exc:
+        return _oauth_error(exc)
+    except codes.CodeReused as reused:
+        # The failed exchange rolled back; the revocation is its own unit of work.
+        with transaction(ctx.sessions) as s:
+            revoked = tokens.revoke_code_tokens(s, reused.code_id)
+        log.warning("authorization code reused: revoked %d token(s)", revoked)
+        return _oauth_error(errors.code_not_found())
+
+
+async def token(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    params = dict(request.query_params)
+    params.update(await _form(request))
+    issuer = ctx.base_url(request)
+    return await run_in_threadpool(run_with_retry, lambda: _token(ctx, params, issuer))
+
+
+# --- OpenID Connect -----------------------------------------------------------------------------
+
+
+async def openid_configuration(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    return wire.json_response(idtoken.discovery(ctx.base_url(request)))
+
+
+def _jwks(ctx: ServerContext) -> Response:
+    with transaction(ctx.sessions) as s:
+        # The key is created on first use, so that the JWKS is never empty.
+        idtoken.signing_key(s, clock.now(s))
+        return wire.json_response(idtoken.jwks(s))
+
+
+async def jwks(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    return await run_in_threadpool(run_with_retry, lambda: _jwks(ctx))
