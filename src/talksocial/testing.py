@@ -76,8 +76,11 @@ class KakaoWorld:
         self._clients: list[KakaoClient] = []
 
     @classmethod
-    def start(cls, seed: Seed | None, directory: Path) -> KakaoWorld:
-        """Start `talksocial serve` with `seed` (None or "demo": the demo world) in `directory`."""
+    def start(
+        cls, seed: Seed | None, directory: Path, *, public_url: str | None = None
+    ) -> KakaoWorld:
+        """Start `talksocial serve` with `seed` (None or "demo": the demo world) in `directory`;
+        `public_url` is the base of the URLs the server returns (`--public-url`)."""
         directory.mkdir(parents=True, exist_ok=True)
         port = _free_port()
         database_url = f"sqlite:///{directory / 'talksocial.db'}"
@@ -91,6 +94,8 @@ class KakaoWorld:
             args += ["--seed", str(seed_path)]
         else:
             args += ["--seed", os.fspath(seed)]
+        if public_url is not None:
+            args += ["--public-url", public_url]
         log_path = directory / "server.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(

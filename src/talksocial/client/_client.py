@@ -95,7 +95,7 @@ class _BaseClient:
         stored = self.token_store.get() if self.token_store is not None else None
         if stored is not None:
             return stored.access_token
-        if self.access_token is None:
+        if not self.access_token:
             raise ValueError(
                 "this call needs a user's access token: pass access_token= "
                 "or a token_store that holds one"
@@ -103,12 +103,12 @@ class _BaseClient:
         return self.access_token
 
     def _require_admin_key(self) -> str:
-        if self.admin_key is None:
+        if not self.admin_key:
             raise ValueError("this call needs the app's admin key: pass admin_key=")
         return self.admin_key
 
     def _require_rest_api_key(self) -> str:
-        if self.rest_api_key is None:
+        if not self.rest_api_key:
             raise ValueError("this call needs the app's REST API key: pass rest_api_key=")
         return self.rest_api_key
 
