@@ -1,7 +1,439 @@
+"""The OpenAPI 3.1 document of the API, served at GET /openapi.json.
+
+It describes what the server really sends (SPEC.md §1–6): Kakao's wire names as they are
+(`nickName`, `profileImageURL`, `profile_thumbnail_image`, ...), fields that may be left out
+(null fields are omitted) never `required`, every Kakao error body, and parameters with the
+exact bounds the server enforces. Response objects are closed (`additionalProperties: false`)
+so a conformance check of a live server against this document means something.
+"""
+
 from __future__ import annotations
 
 from typing import Any
 
+from talksocial.api.params import MAX_USER_ID
+from talksocial.api.talk import MAX_TARGETS
+from talksocial.domain.friends import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+BEARER = "AccessToken"
+ADMIN_KEY = "AdminKey"
+
+Schema = dict[str, Any]
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _closed(
+    properties: dict[str, Schema], required: list[str], description: str | None = None
+) -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+    if description is not None:
+        schema["description"] = description
+    return schema
+
+
+_USER_ID: Schema = {"type": "integer", "format": "int64"}
+_COUNT: Schema = {"type": "integer", "minimum": 0}
+
+
+def _schemas() -> dict[str, Schema]:
+    return {
+        "TalkProfile": _closed(
+            {
+                "id": {**_USER_ID, "description": "The caller's service user ID."},
+                "nickName": {
+                    "type": "string",
+                    "description": "Kakao Talk nickname. Needs `profile` or `profile_nickname`.",
+                },
+                "profileImageURL": {
+                    "type": "string",
+                    "description": "640x640 profile image URL. Needs `profile` or `profile_image`.",
+                },
+                "thumbnailURL": {
+                    "type": "string",
+                    "description": "110x110 thumbnail URL. Needs `profile` or `profile_image`.",
+                },
+            },
+            ["id"],
+            "The caller's own default Kakao Talk profile (SPEC §4).",
+        ),
+        "Friend": _closed(
+            {
+                "profile_nickname": {
+                    "type": "string",
+                    "description": "The nickname the caller sees (a multi-profile's, where "
+                    "one applies).",
+                },
+                "profile_thumbnail_image": {
+                    "type": "string",
+                    "description": "The thumbnail the caller sees; left out without an image.",
+                },
+                "id": {**_USER_ID, "description": "The friend's service user ID in this app."},
+                "uuid": {
+                    "type": "string",
+                    "description": "The friend's app-scoped uuid (for Kakao Talk messages).",
+                },
+                "favorite": {"type": "boolean"},
+            },
+            ["profile_nickname", "id", "uuid", "favorite"],
+        ),
+        "Friends": _closed(
+            {
+                "elements": {"type": "array", "items": _ref("Friend"), "maxItems": MAX_LIMIT},
+                "total_count": {**_COUNT, "description": "Listable friends."},
+                "before_url": {
+                    "type": "string",
+                    "format": "uri",
+                    "description": "Previous page; only when offset > 0.",
+                },
+                "after_url": {
+                    "type": "string",
+                    "format": "uri",
+                    "description": "Next page; only when offset + limit < total_count.",
+                },
+                "favorite_count": {**_COUNT, "description": "Favorites among the listable."},
+            },
+            ["elements", "total_count", "favorite_count"],
+            "One page of the caller's friends (SPEC §5).",
+        ),
+        "TalkProfileInfo": _closed(
+            {
+                "user_id": _USER_ID,
+                "nickname": {"type": "string"},
+                "profile_image_url": {"type": "string"},
+                "thumbnail_image_url": {"type": "string"},
+            },
+            ["user_id"],
+            "A profile as the viewer sees it; fields follow the user's agreed scopes; an "
+            "account not on Kakao Talk yields `user_id` alone (SPEC §6).",
+        ),
+        "TalkProfiles": _closed(
+            {
+                "viewer": {
+                    **_ref("TalkProfileInfo"),
+                    "description": "Only when `viewer_id` was sent.",
+                },
+                "targets": {
+                    "type": "array",
+                    "items": _ref("TalkProfileInfo"),
+                    "minItems": 1,
+                    "maxItems": MAX_TARGETS,
+                    "description": "In the order of `target_ids`.",
+                },
+            },
+            ["targets"],
+        ),
+        "Error": _closed(
+            {
+                "msg": {"type": "string", "description": "For people; branch on `code`."},
+                "code": {"type": "integer", "enum": [-1, -2, -10, -101, -501]},
+            },
+            ["msg", "code"],
+            "-1 internal error, -2 bad parameter (the message names it), -10 quota "
+            "exceeded, -101 user not linked to the app, -501 not a Kakao Talk user.",
+        ),
+        "InvalidCredentialError": _closed(
+            {
+                "msg": {
+                    "type": "string",
+                    "examples": [
+                        "no authentication key!",
+                        "this access token does not exist",
+                        "this access token is already expired",
+                        "invalid app key.",
+                    ],
+                },
+                "code": {"const": -401},
+                "reason": {
+                    "enum": ["ACCESS_TOKEN_EXPIRED"],
+                    "description": "Only for an expired access token.",
+                },
+            },
+            ["msg", "code"],
+        ),
+        "AppConsentNotEnabledError": _closed(
+            {"msg": {"type": "string"}, "code": {"const": -3}},
+            ["msg", "code"],
+            "The app has not enabled the consent item the API needs.",
+        ),
+        "InsufficientScopesError": _closed(
+            {
+                "msg": {"const": "insufficient scopes."},
+                "code": {"const": -402},
+                "api_type": {"type": "string", "examples": ["FRIENDS"]},
+                "required_scopes": {"type": "array", "items": {"type": "string"}},
+                "allowed_scopes": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "The scopes the user agreed to.",
+                },
+            },
+            ["msg", "code", "api_type", "required_scopes", "allowed_scopes"],
+        ),
+    }
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _bad_request(codes: list[int], description: str) -> Schema:
+    return _json({"allOf": [_ref("Error"), {"properties": {"code": {"enum": codes}}}]}, description)
+
+
+def _unauthorized() -> Schema:
+    return _json(
+        _ref("InvalidCredentialError"),
+        "-401: missing, unknown, expired or revoked credential, or the wrong kind of key.",
+    )
+
+
+_FORBIDDEN = {
+    "AppConsentNotEnabledError": "-3: the app has not enabled the consent item.",
+    "InsufficientScopesError": "-402: the user has not agreed to the scope.",
+}
+
+
+def _forbidden(*names: str) -> Schema:
+    schema = _ref(names[0]) if len(names) == 1 else {"oneOf": [_ref(n) for n in names]}
+    return _json(schema, " ".join(_FORBIDDEN[n] for n in names))
+
+
+def _query(name: str, schema: Schema, description: str, **extra: Any) -> Schema:
+    return {"name": name, "in": "query", "schema": schema, "description": description, **extra}
+
+
+def _friends_parameters() -> list[Schema]:
+    return [
+        _query(
+            "offset",
+            {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            "Where the page starts; past the end gives an empty page.",
+        ),
+        _query(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            "Friends per page.",
+            example=3,
+        ),
+        _query(
+            "order",
+            {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+            "Nickname order.",
+        ),
+        _query(
+            "friend_order",
+            {"type": "string", "enum": ["favorite", "nickname"], "default": "favorite"},
+            "`favorite`: favorites first, each block in `order`; `nickname`: by nickname only.",
+        ),
+        _query(
+            "secure_resource",
+            {"type": "boolean"},
+            "Accepted and ignored (image URLs are served as stored).",
+        ),
+        {
+            "name": "KA",
+            "in": "header",
+            "schema": {"type": "string"},
+            "description": "Kakao SDK header such as `sdk/1.39.0 os/android-30 lang/en-US`: a "
+            "`lang/` value not starting with `ko` sorts in English order; absent, Korean.",
+            "example": "sdk/1.39.0 os/android-30 lang/en-US",
+        },
+    ]
+
+
+# `[1,2]` (a JSON array, as Kakao's own sample sends it) or `1,2`; 1 to 100 user ids.
+_ID = "[1-9][0-9]{0,18}"
+_ID_LIST = f"{_ID}(,{_ID}){{0,{MAX_TARGETS - 1}}}"
+TARGET_IDS_PATTERN = rf"^(\[{_ID_LIST}\]|{_ID_LIST})$"
+
+# The seed's sample: viewer 12345 sees targets 9876 and 5432 (the demo world has them).
+PROFILES_EXAMPLE: dict[str, str | int] = {
+    "target_ids": "[9876,5432]",
+    "target_id_type": "user_id",
+    "viewer_id": 12345,
+    "viewer_id_type": "user_id",
+}
+
+
+def _profiles_fields() -> dict[str, Schema]:
+    return {
+        "target_ids": {
+            "type": "string",
+            "pattern": TARGET_IDS_PATTERN,
+            "description": "1 to 100 user ids (positive int64) as a JSON array `[1,2]` or "
+            "as `1,2`; every one must be linked to the app (else -2). Duplicates are answered "
+            "as given.",
+            "examples": ["[9876,5432]"],
+        },
+        "target_id_type": {
+            "type": "string",
+            "enum": ["user_id"],
+            "description": "What `target_ids` are: always `user_id`.",
+        },
+        "viewer_id": {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1,
+            "maximum": MAX_USER_ID,
+            "description": "Whose view of the targets to return (multi-profiles); must be "
+            "linked to the app (else -101).",
+            "examples": [12345],
+        },
+        "viewer_id_type": {
+            "type": "string",
+            "enum": ["user_id"],
+            "description": "What `viewer_id` is: `user_id`, which is also assumed when left out.",
+        },
+    }
+
+
+def _profiles_parameters(*, in_body_too: bool) -> list[Schema]:
+    fields = _profiles_fields()
+    required = {"target_ids", "target_id_type"}
+    note = " May also come in the form body; a form value wins." if in_body_too else ""
+    params = []
+    for name, schema in fields.items():
+        param = _query(name, schema, str(schema.get("description", name)) + note)
+        if name in required and not in_body_too:
+            param["required"] = True
+        param["example"] = PROFILES_EXAMPLE[name]
+        params.append(param)
+    return params
+
+
+def _profiles_operation(method: str) -> Schema:
+    operation: Schema = {
+        "operationId": f"talkProfiles{method.capitalize()}",
+        "summary": "Kakao Talk profiles of the app's users, as a viewer sees them",
+        "description": "Parameters come from the query string or an "
+        "`application/x-www-form-urlencoded` body, for GET and POST alike (Kakao's own "
+        "sample sends a form body with `curl -X GET`). Checks: the key (-401), the app's "
+        "profile items (-3), the parameters (-2), the viewer (-101), every target (-2).",
+        "tags": ["talk"],
+        "security": [{ADMIN_KEY: []}],
+        "parameters": _profiles_parameters(in_body_too=method == "post"),
+        "responses": {
+            "200": _json(_ref("TalkProfiles"), "The profiles, targets in the order asked."),
+            "400": _bad_request(
+                [-1, -2, -10, -101],
+                "-2 bad parameter or unregistered target; -101 unregistered viewer.",
+            ),
+            "401": _unauthorized(),
+            "403": _forbidden("AppConsentNotEnabledError"),
+        },
+    }
+    if method == "post":
+        operation["requestBody"] = {
+            "required": False,
+            "description": "The parameters as a form (the usual way); those left out are "
+            "taken from the query string.",
+            "content": {
+                FORM: {
+                    "schema": {
+                        "type": "object",
+                        "properties": _profiles_fields(),
+                        "required": ["target_ids", "target_id_type"],
+                    },
+                    "example": dict(PROFILES_EXAMPLE),
+                }
+            },
+        }
+    return operation
+
+
+def _paths() -> dict[str, Schema]:
+    return {
+        "/v1/api/talk/profile": {
+            "get": {
+                "operationId": "talkProfile",
+                "summary": "The caller's Kakao Talk profile",
+                "tags": ["talk"],
+                "security": [{BEARER: []}],
+                "responses": {
+                    "200": _json(_ref("TalkProfile"), "The profile; fields follow the scopes."),
+                    "400": _bad_request([-1, -10, -501], "-501: not a Kakao Talk user."),
+                    "401": _unauthorized(),
+                    "403": _forbidden("AppConsentNotEnabledError"),
+                },
+            }
+        },
+        "/v1/api/talk/friends": {
+            "get": {
+                "operationId": "talkFriends",
+                "summary": "A page of the caller's Kakao Talk friends who use the app",
+                "tags": ["talk"],
+                "security": [{BEARER: []}],
+                "parameters": _friends_parameters(),
+                "responses": {
+                    "200": _json(_ref("Friends"), "One page of friends."),
+                    "400": _bad_request(
+                        [-1, -2, -10, -501], "-2 bad parameter; -501 not a Kakao Talk user."
+                    ),
+                    "401": _unauthorized(),
+                    "403": _forbidden("AppConsentNotEnabledError", "InsufficientScopesError"),
+                },
+            }
+        },
+        "/v2/api/talk/profiles": {
+            "get": _profiles_operation("get"),
+            "post": _profiles_operation("post"),
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "tags": ["meta"],
+                "security": [],
+                "responses": {
+                    "200": _json(
+                        {"type": "object", "required": ["openapi", "info", "paths"]},
+                        "The OpenAPI 3.1 document.",
+                    ),
+                },
+            }
+        },
+    }
+
 
 def document() -> dict[str, Any]:
-    return {"openapi": "3.1.0", "info": {"title": "talksocial", "version": "0.1.0"}, "paths": {}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "talksocial",
+            "version": "0.1.0",
+            "summary": "A self-hostable, faithful implementation of the Kakao Talk Social REST API",
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "tags": [
+            {"name": "talk", "description": "Kakao Talk Social"},
+            {"name": "meta", "description": "About this server"},
+        ],
+        "paths": _paths(),
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                BEARER: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A user's access token: `Authorization: Bearer {token}`.",
+                },
+                ADMIN_KEY: {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "The app's admin key: `Authorization: KakaoAK {admin key}`.",
+                },
+            },
+        },
+    }
