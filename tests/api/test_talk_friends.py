@@ -616,3 +616,23 @@ def test_others_see_the_default_profile(multi_world: LiveServer) -> None:
 def test_the_owner_of_multi_profiles_sees_friends_defaults(multi_world: LiveServer) -> None:
     body = _all(multi_world, "tok-tube", friend_order="nickname")
     assert nicknames(body) == ["O1", "O2", "O3"]
+
+
+# --- hostile input never yields a 5xx ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw_query",
+    [
+        "offset=%00",
+        "limit=1e2",
+        "order=asc%00",
+        "offset=" + "9" * 5000,
+        "limit=%FF%FE",
+        "friend_order=%E2%80%AEnickname",
+        "limit=+5",
+    ],
+)
+def test_hostile_parameters_get_minus_2(demo_server: LiveServer, raw_query: str) -> None:
+    r = demo_server.get(f"{PATH}?{raw_query}", headers=DEMO)
+    expect_error(r, 400, -2)

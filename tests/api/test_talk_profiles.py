@@ -439,3 +439,34 @@ def test_multi_profile_is_filtered_by_the_targets_scopes(profiles_world: LiveSer
 def test_app_without_profile_items_gets_minus_3(profiles_world: LiveServer) -> None:
     r = query(profiles_world, {"target_ids": "[1]", "target_id_type": "user_id"}, kakao_ak("ak-52"))
     expect_error(r, 403, -3)
+
+
+# --- hostile input never yields a 5xx ---------------------------------------------------------
+
+
+def test_form_body_that_is_not_utf8(demo_server: LiveServer) -> None:
+    r = demo_server.post(
+        PATH,
+        content=b"target_ids=%5B9876%5D&target_id_type=\xff\xfe",
+        headers={**ADMIN, "Content-Type": FORM_CT},
+    )
+    expect_error(r, 400, -2)
+
+
+def test_json_body_is_not_a_parameter_source(demo_server: LiveServer) -> None:
+    r = demo_server.post(
+        PATH,
+        content=json.dumps({"target_ids": [9876], "target_id_type": "user_id"}).encode(),
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
+    body = expect_error(r, 400, -2)
+    assert "target_ids" in body["msg"]
+
+
+@pytest.mark.parametrize(
+    "target_ids",
+    ["[" * 5000, "[" + "9" * 5000 + "]", "9876," * 2000, "[9876]\x00", '["9876"]', "[null]"],
+)
+def test_hostile_target_ids_get_minus_2(demo_server: LiveServer, target_ids: str) -> None:
+    r = form(demo_server, {"target_ids": target_ids, "target_id_type": "user_id"}, method="POST")
+    expect_error(r, 400, -2)

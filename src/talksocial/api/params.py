@@ -55,7 +55,7 @@ def parse_id_list(raw: str | None, name: str, *, maximum_count: int) -> list[int
     if text.startswith("["):
         try:
             parsed = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
             raise InvalidArgument(f"{name} must be a JSON array of user ids: {raw!r}") from None
         if not isinstance(parsed, list):
             raise InvalidArgument(f"{name} must be a list of user ids: {raw!r}")
