@@ -72,18 +72,28 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _load_seed(url: str, *documents: Any) -> list[GeneratedToken]:
-    """Loads the documents in order, all in one transaction: one bad document, or a process
-    killed half-way, leaves the database as it was."""
+class _DocumentError(Exception):
+    """A seed document (named as the user knows it) that was rejected."""
+
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(f"{name}: {error}")
+
+
+def _load_seed(url: str, *documents: tuple[str, Any]) -> list[GeneratedToken]:
+    """Loads the (name, document) pairs in order, all in one transaction: one bad document, or
+    a process killed half-way, leaves the database as it was."""
     from talksocial.storage.db import make_engine, make_sessionmaker, transaction
-    from talksocial.storage.seed import load_world
+    from talksocial.storage.seed import SeedError, load_world
 
     engine = make_engine(url)
     generated: list[GeneratedToken] = []
     try:
         with transaction(make_sessionmaker(engine)) as session:
-            for data in documents:
-                generated += load_world(session, data)
+            for name, data in documents:
+                try:
+                    generated += load_world(session, data)
+                except SeedError as exc:
+                    raise _DocumentError(name, exc) from exc
     finally:
         engine.dispose()
     return generated
@@ -104,11 +114,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
     try:
         data = read_seed_file(args.file)
         upgrade(url)
-        generated = _load_seed(url, data)
+        generated = _load_seed(url, (args.file, data))
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror or exc}")
     except SeedError as exc:
         return _fail(f"{args.file}: {exc}")
+    except _DocumentError as exc:
+        return _fail(str(exc))
     print(f"loaded {args.file} into {url}")
     _show_generated(generated)
     return 0
@@ -176,15 +188,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         return _fail("--workers must be at least 1")
     try:
-        documents = [demo_world()] if args.demo else []
+        documents = [("the demo world", demo_world())] if args.demo else []
         if args.seed:
-            documents.append(read_seed_file(args.seed))
+            documents.append((args.seed, read_seed_file(args.seed)))
         upgrade(url)
         generated = _load_seed(url, *documents) if documents else []
     except OSError as exc:
         return _fail(f"cannot read {args.seed}: {exc.strerror or exc}")
     except SeedError as exc:
         return _fail(f"{args.seed}: {exc}")
+    except _DocumentError as exc:
+        return _fail(str(exc))
 
     os.environ[ENV_DATABASE_URL] = url
     if args.public_url:
