@@ -509,6 +509,8 @@ def test_pages_across_the_favorite_boundary(
         ("sdk/1.0 lang/ko-KR", MIX_KO),
         ("sdk/1.0 os/android-30 lang/ko", MIX_KO),
         ("sdk/1.0 os/android-30", MIX_KO),
+        ("sdk/1.0 lang/", MIX_KO),
+        ("sdk/1.0 lang/KO", MIX_KO),
         ("sdk/1.0 lang/en", MIX_EN),
         ("sdk/1.39.0 os/ios lang/en-US origin/x", MIX_EN),
         ("sdk/1.0 lang/ja-JP", MIX_EN),

@@ -470,3 +470,13 @@ def test_json_body_is_not_a_parameter_source(demo_server: LiveServer) -> None:
 def test_hostile_target_ids_get_minus_2(demo_server: LiveServer, target_ids: str) -> None:
     r = form(demo_server, {"target_ids": target_ids, "target_id_type": "user_id"}, method="POST")
     expect_error(r, 400, -2)
+
+
+def test_minus_3_comes_before_parameter_checks(profiles_world: LiveServer) -> None:
+    r = query(profiles_world, {"target_ids": "nope", "viewer_id": "x"}, kakao_ak("ak-52"))
+    expect_error(r, 403, -3)
+
+
+def test_key_comes_before_minus_3(profiles_world: LiveServer) -> None:
+    r = query(profiles_world, {"target_ids": "[1]", "target_id_type": "user_id"}, kakao_ak("rk-52"))
+    expect(r, 401, INVALID_APP_KEY)
