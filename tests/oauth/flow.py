@@ -172,11 +172,19 @@ def refresh(server: LiveServer, client_id: str, refresh_token: str, **extra: str
     return server.post("/oauth/token", data=data)
 
 
-def tokens_for(server: LiveServer, client_id: str, account: str, **kwargs: Any) -> dict[str, Any]:
+def tokens_for(
+    server: LiveServer,
+    client_id: str,
+    account: str,
+    *,
+    client_secret: str | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
     """A fresh browser's login to tokens: the token endpoint's parsed answer."""
     browser = LoginBrowser(server)
     code = browser.code(client_id, account, **kwargs)["code"]
-    response = exchange(server, client_id, code)
+    extra = {"client_secret": client_secret} if client_secret is not None else {}
+    response = exchange(server, client_id, code, **extra)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
