@@ -587,7 +587,7 @@ def test_a_load_killed_half_way_writes_nothing(tmp_path: Path, base_db: Path) ->
         killed_with_wal = 0
         while time.monotonic() < deadline and process.poll() is None:
             size = wal_size(db)
-            if size - start_wal > 2_000_000:
+            if size - start_wal > 1_000_000:
                 os.kill(process.pid, signal.SIGKILL)
                 killed_with_wal = size
                 break

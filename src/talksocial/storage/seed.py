@@ -614,7 +614,7 @@ def _load_links(
     ]
     for i, old in enumerate(moving):
         old.user_id = -(i + 1)
-        old.uuid = f"moving-{i}"
+        old.uuid = f"moving-{secrets.token_hex(12)}-{i}"  # never a declared uuid
     session.flush()
     for position, (stored_link, raw, user_id, uuid) in enumerate(plans):
         link = stored_link
