@@ -35,7 +35,7 @@ Groups and the decisions taken where SPEC §5 leaves room:
 
 Hangul
     Precomposed syllables, conjoining jamo (U+1100.., Extended-A/B), compatibility
-    jamo (U+3131..) and half-width jamo (NFKC-folded). Dictionary (가나다) order with
+    jamo (U+3131..) and half-width jamo (folded to compatibility jamo). Dictionary (가나다) order with
     the 19 modern initials ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ; a lone consonant
     sorts directly before the syllables it starts: ``ㄱ < 가 < 각 < 깋 < ㄲ < 까``.
     A lone final consonant (conjoining final jamo) counts as the same letter as the
@@ -167,7 +167,7 @@ _JAPANESE: Final = 4
 _OTHER: Final = 5
 _EMOJI: Final = 6
 
-# group -> rank byte (never 0: 0x00 separates the elements from the code points)
+# group -> rank byte (never 0: 0x00 separates the elements from the UTF-8 tie-break)
 _RANKS: Final[dict[Lang, tuple[int, ...]]] = {
     #      HANGUL SPECIAL NUMBER ENGLISH JAPANESE OTHER EMOJI
     "ko": (1, 2, 3, 4, 5, 6, 7),
@@ -386,6 +386,11 @@ _LATIN_BASE_NAME: Final = re.compile(
 )
 
 
+def _is_latin_name(name: str) -> bool:
+    """LATIN as a word of the Unicode name (not GLAGOLITIC ... LATINATE MYSLITE)."""
+    return name.startswith("LATIN ") or " LATIN " in name
+
+
 def _strip_marks(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
@@ -398,7 +403,7 @@ def _latin_elements(ch: str) -> tuple[_Element, ...]:
             elements.append((_ENGLISH, ord(c)))
             continue
         name = unicodedata.name(c, "")
-        if "LATIN" in name and unicodedata.category(c).startswith("L"):
+        if _is_latin_name(name) and unicodedata.category(c).startswith("L"):
             m = _LATIN_BASE_NAME.fullmatch(name)
             elements.append((_ENGLISH, ord(m.group(1).lower()) if m else ord(c)))
         elif c != ch:
@@ -447,7 +452,7 @@ def _base_elements(ch: str) -> tuple[_Element, ...]:
             elements.extend(_base_elements(c))
         return tuple(elements)
     if category[0] == "L":
-        if "LATIN" in name:
+        if _is_latin_name(name):
             return _latin_elements(ch)
         if cp == 0x30FC:
             return ((_JAPANESE, _PROLONGED_KEY),)
