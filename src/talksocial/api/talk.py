@@ -6,15 +6,13 @@ Checks run in SPEC §2's order: credential, the app's consent items (-3), the us
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from starlette.requests import Request
 from starlette.responses import Response
 
 from talksocial.api import wire
 from talksocial.api.auth import admin_key_app, bearer_token_owner
 from talksocial.api.context import ServerContext
-from talksocial.api.params import parse_choice, parse_id_list, parse_int
+from talksocial.api.params import parse_choice, parse_id_list, parse_int, query_and_form
 from talksocial.domain import errors
 from talksocial.domain.collation import lang_from_ka_header
 from talksocial.domain.consent import FRIENDS, app_uses_profile, visible_fields
@@ -95,27 +93,12 @@ async def talk_friends(request: Request) -> Response:
     return wire.json_response(body)
 
 
-async def _profiles_params(request: Request) -> dict[str, str]:
-    """Query string and form body alike, for GET and POST (the seed's own sample sends a form
-    body with `curl -X GET`). A form value wins over the same name in the query."""
-    params = dict(request.query_params)
-    content_type = request.headers.get("content-type", "")
-    if "application/x-www-form-urlencoded" in content_type:
-        raw = await request.body()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise errors.InvalidArgument("the form body is not valid UTF-8") from None
-        params.update(parse_qsl(text, keep_blank_values=True))
-    return params
-
-
 async def talk_profiles(request: Request) -> Response:
     ctx = ServerContext.of(request)
     app = admin_key_app(request, ctx.reads)
     if not app_uses_profile(app.consent_items):
         raise _profile_items_disabled()
-    params = await _profiles_params(request)
+    params = await query_and_form(request)
     target_ids = parse_id_list(params.get("target_ids"), "target_ids", maximum_count=MAX_TARGETS)
     if params.get("target_id_type") != "user_id":
         raise errors.InvalidArgument("target_id_type must be user_id")

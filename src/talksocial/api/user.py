@@ -7,10 +7,8 @@ Credentials follow SPEC §2: a missing header is "no authentication key!", a bad
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -20,16 +18,8 @@ from starlette.responses import Response
 from talksocial.api import wire
 from talksocial.api.auth import admin_key_app, bearer_token_owner
 from talksocial.api.context import ServerContext
-from talksocial.api.params import parse_int
+from talksocial.api.params import parse_int, query_and_form
 from talksocial.domain import errors
-from talksocial.domain.consent import (
-    ACCOUNT_EMAIL,
-    ALL_SCOPES,
-    DISPLAY_NAMES,
-    PROFILE,
-    PROFILE_IMAGE,
-    PROFILE_NICKNAME,
-)
 from talksocial.domain.secrets import sha256_hex
 from talksocial.oauth import tokens
 from talksocial.oauth.idtoken import account_profile
@@ -39,19 +29,6 @@ from talksocial.storage.models import Account, Link
 from talksocial.storage.reads import TokenOwner
 
 MAX_USER_ID = 2**63 - 1
-
-
-async def _params(request: Request) -> dict[str, str]:
-    """Query string and form body alike; a form value wins over the same name in the query."""
-    params = dict(request.query_params)
-    if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
-        raw = await request.body()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise errors.InvalidArgument("the form body is not valid UTF-8") from None
-        params.update(parse_qsl(text, keep_blank_values=True))
-    return params
 
 
 def _presented_token(request: Request) -> str:
@@ -106,7 +83,7 @@ async def unlink(request: Request) -> Response:
     ctx = ServerContext.of(request)
     if _is_admin_key(request):
         app = admin_key_app(request, ctx.reads)
-        params = await _params(request)
+        params = await query_and_form(request)
         if params.get("target_id_type") != "user_id":
             raise errors.InvalidArgument("target_id_type must be user_id")
         if "target_id" not in params:
@@ -158,39 +135,19 @@ def _scope_names(raw: str | None, name: str, *, required: bool) -> list[str] | N
     return list(parsed)
 
 
-def _scopes_body(
-    user_id: int, consent_items: Mapping[str, str], agreed: list[str], only: list[str] | None
-) -> dict[str, Any]:
-    entries: list[dict[str, Any]] = []
-    for item in ALL_SCOPES:
-        if item not in consent_items or (only is not None and item not in only):
-            continue
-        entry: dict[str, Any] = {
-            "id": item,
-            "display_name": DISPLAY_NAMES[item],
-            "type": "PRIVACY",
-            "using": True,
-            "agreed": item in agreed,
-        }
-        if item in agreed:
-            entry["revocable"] = consent_items[item] == "optional"
-        entries.append(entry)
-    return {"id": user_id, "scopes": entries}
-
-
 async def scopes(request: Request) -> Response:
     ctx = ServerContext.of(request)
     owner = bearer_token_owner(request, ctx.reads)
     only = _scope_names(request.query_params.get("scopes"), "scopes", required=False)
     return wire.json_response(
-        _scopes_body(owner.user_id, owner.consent_items, list(owner.scopes), only)
+        wire.user_scopes(owner.user_id, owner.consent_items, list(owner.scopes), only)
     )
 
 
 async def revoke_scopes(request: Request) -> Response:
     ctx = ServerContext.of(request)
     owner = bearer_token_owner(request, ctx.reads)
-    params = await _params(request)
+    params = await query_and_form(request)
     names = _scope_names(params.get("scopes"), "scopes", required=True)
     assert names is not None
 
@@ -211,54 +168,24 @@ async def revoke_scopes(request: Request) -> Response:
             return remaining
 
     remaining = await run_in_threadpool(run_with_retry, work)
-    return wire.json_response(_scopes_body(owner.user_id, owner.consent_items, remaining, None))
+    return wire.json_response(wire.user_scopes(owner.user_id, owner.consent_items, remaining, None))
 
 
 # --- GET /v2/user/me ------------------------------------------------------------------------
 
 
 def _me_body(owner: TokenOwner, account: Account, connected_at: float) -> dict[str, Any]:
-    items = owner.consent_items
-    agreed = owner.scopes
     nickname, image, thumbnail = account_profile(account)
-    legacy = PROFILE in items
-    nickname_ok = PROFILE in agreed or PROFILE_NICKNAME in agreed
-    image_ok = PROFILE in agreed or PROFILE_IMAGE in agreed
-
-    properties: dict[str, Any] = {}
-    profile: dict[str, Any] = {}
-    if nickname_ok:
-        properties["nickname"] = nickname
-        profile["nickname"] = nickname
-    if image_ok:
-        if image is not None:
-            properties["profile_image"] = image
-            profile["profile_image_url"] = image
-        if thumbnail is not None:
-            properties["thumbnail_image"] = thumbnail
-            profile["thumbnail_image_url"] = thumbnail
-        profile["is_default_image"] = image is None
-
-    kakao_account: dict[str, Any] = {}
-    if legacy:
-        kakao_account["profile_needs_agreement"] = PROFILE not in agreed
-    else:
-        if PROFILE_NICKNAME in items:
-            kakao_account["profile_nickname_needs_agreement"] = PROFILE_NICKNAME not in agreed
-        if PROFILE_IMAGE in items:
-            kakao_account["profile_image_needs_agreement"] = PROFILE_IMAGE not in agreed
-    if profile:
-        kakao_account["profile"] = profile
-    if ACCOUNT_EMAIL in items:
-        kakao_account["email_needs_agreement"] = ACCOUNT_EMAIL not in agreed
-        if ACCOUNT_EMAIL in agreed and account.email is not None:
-            kakao_account["email"] = account.email
-
-    body: dict[str, Any] = {"id": owner.user_id, "connected_at": _iso(connected_at)}
-    if properties:
-        body["properties"] = properties
-    body["kakao_account"] = kakao_account
-    return body
+    return wire.user_me(
+        user_id=owner.user_id,
+        connected_at=_iso(connected_at),
+        consent_items=owner.consent_items,
+        agreed=owner.scopes,
+        nickname=nickname,
+        profile_image_url=image,
+        thumbnail_url=thumbnail,
+        email=account.email,
+    )
 
 
 async def me(request: Request) -> Response:

@@ -6,13 +6,21 @@ elements and /v2 profiles are snake_case.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import orjson
 from starlette.responses import Response
 
-from talksocial.domain.consent import VisibleFields
+from talksocial.domain.consent import (
+    ACCOUNT_EMAIL,
+    ALL_SCOPES,
+    DISPLAY_NAMES,
+    PROFILE,
+    PROFILE_IMAGE,
+    PROFILE_NICKNAME,
+    VisibleFields,
+)
 from talksocial.domain.errors import KakaoError
 
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
@@ -108,4 +116,83 @@ def talk_profile_info(
             body["profile_image_url"] = profile_image_url
         if thumbnail_url is not None:
             body["thumbnail_image_url"] = thumbnail_url
+    return body
+
+
+def user_scopes(
+    user_id: int,
+    consent_items: Mapping[str, str],
+    agreed: Collection[str],
+    only: Collection[str] | None,
+) -> dict[str, Any]:
+    """GET /v2/user/scopes and POST /v2/user/revoke/scopes (SPEC §7): one entry per item the
+    app uses; `revocable` only on agreed items (an optional one can be revoked)."""
+    entries: list[dict[str, Any]] = []
+    for item in ALL_SCOPES:
+        if item not in consent_items or (only is not None and item not in only):
+            continue
+        entry: dict[str, Any] = {
+            "id": item,
+            "display_name": DISPLAY_NAMES[item],
+            "type": "PRIVACY",
+            "using": True,
+            "agreed": item in agreed,
+        }
+        if item in agreed:
+            entry["revocable"] = consent_items[item] == "optional"
+        entries.append(entry)
+    return {"id": user_id, "scopes": entries}
+
+
+def user_me(
+    *,
+    user_id: int,
+    connected_at: str,
+    consent_items: Mapping[str, str],
+    agreed: Collection[str],
+    nickname: str,
+    profile_image_url: str | None,
+    thumbnail_url: str | None,
+    email: str | None,
+) -> dict[str, Any]:
+    """GET /v2/user/me (SPEC §7): the Kakao Account's own profile, each part only with its
+    consent item; `*_needs_agreement` where the item is used but not agreed (an app on the
+    legacy `profile` item gets `profile_needs_agreement` instead of the two split keys)."""
+    legacy = PROFILE in consent_items
+    nickname_ok = PROFILE in agreed or PROFILE_NICKNAME in agreed
+    image_ok = PROFILE in agreed or PROFILE_IMAGE in agreed
+
+    properties: dict[str, Any] = {}
+    profile: dict[str, Any] = {}
+    if nickname_ok:
+        properties["nickname"] = nickname
+        profile["nickname"] = nickname
+    if image_ok:
+        if profile_image_url is not None:
+            properties["profile_image"] = profile_image_url
+            profile["profile_image_url"] = profile_image_url
+        if thumbnail_url is not None:
+            properties["thumbnail_image"] = thumbnail_url
+            profile["thumbnail_image_url"] = thumbnail_url
+        profile["is_default_image"] = profile_image_url is None
+
+    kakao_account: dict[str, Any] = {}
+    if legacy:
+        kakao_account["profile_needs_agreement"] = PROFILE not in agreed
+    else:
+        if PROFILE_NICKNAME in consent_items:
+            kakao_account["profile_nickname_needs_agreement"] = PROFILE_NICKNAME not in agreed
+        if PROFILE_IMAGE in consent_items:
+            kakao_account["profile_image_needs_agreement"] = PROFILE_IMAGE not in agreed
+    if profile:
+        kakao_account["profile"] = profile
+    if ACCOUNT_EMAIL in consent_items:
+        kakao_account["email_needs_agreement"] = ACCOUNT_EMAIL not in agreed
+        if ACCOUNT_EMAIL in agreed and email is not None:
+            kakao_account["email"] = email
+
+    body: dict[str, Any] = {"id": user_id, "connected_at": connected_at}
+    if properties:
+        body["properties"] = properties
+    body["kakao_account"] = kakao_account
     return body
