@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from talksocial.api import control, talk, user, wire
+from talksocial.api import bench_limit, control, talk, user, wire
 from talksocial.api.context import ServerConfig, ServerContext
 from talksocial.api.openapi import openapi_json
 from talksocial.domain import errors
@@ -45,6 +45,7 @@ def routes() -> list[Route]:
         Route("/v2/api/talk/profiles", talk.talk_profiles, methods=["GET", "POST"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *login_routes(),
+        *bench_limit.limit_routes(),
     ]
 
 
