@@ -326,6 +326,13 @@ def test_revoke_refused(server: LiveServer, scopes: list[str]) -> None:
     assert server.get("/v2/user/scopes", headers=auth).json() == before
 
 
+@pytest.mark.parametrize("raw", ["[" * 5_000, "not json", '{"a": 1}', "[1, 2]"])
+def test_malformed_scopes_are_invalid_arguments(server: LiveServer, raw: str) -> None:
+    auth = bearer(tokens_for(server, CLIENT, next(_fresh))["access_token"])
+    expect_error(server.get("/v2/user/scopes", headers=auth, params={"scopes": raw}), 400, -2)
+    expect_error(server.post("/v2/user/revoke/scopes", headers=auth, data={"scopes": raw}), 400, -2)
+
+
 def test_revoke_an_item_not_agreed(server: LiveServer, user: str) -> None:
     tokens = tokens_for(server, CLIENT, user, untick=("friends",))
     auth = bearer(tokens["access_token"])

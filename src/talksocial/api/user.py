@@ -126,7 +126,7 @@ def _scope_names(raw: str | None, name: str, *, required: bool) -> list[str] | N
         return None
     try:
         parsed = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # a deeply nested array exhausts the parser's stack
         raise errors.InvalidArgument(f"{name} must be a JSON array of consent items") from None
     if not isinstance(parsed, list) or not all(isinstance(v, str) for v in parsed):
         raise errors.InvalidArgument(f"{name} must be a JSON array of consent items")
