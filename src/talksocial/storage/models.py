@@ -263,3 +263,76 @@ class TokenIssuance(Base):
     account_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))  # "access" | "refresh"
     issued_at: Mapped[float] = mapped_column(Float)
+
+
+# --- The control plane (faults, quotas, journal) ----------------------------------------------
+
+
+class FaultRule(Base):
+    """A rule that makes matching requests fail with a Kakao error or answer late. `remaining`
+    (None: unlimited) counts down the "next N" rules; `probability` is the share of matching
+    requests it applies to. `app_id` / `account_id` (None: any) narrow it."""
+
+    __tablename__ = "fault_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(400))  # a path or a glob ("/oauth/*")
+    method: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "error" | "latency"
+    code: Mapped[int | None] = mapped_column(Integer, nullable=True)  # Kakao code (SPEC §2)
+    koe_code: Mapped[str | None] = mapped_column(String(32), nullable=True)  # login server
+    oauth_error: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    msg: Mapped[str | None] = mapped_column(Text, nullable=True)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    probability: Mapped[float] = mapped_column(Float, default=1.0)
+    remaining: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    app_id: Mapped[int | None] = mapped_column(
+        ForeignKey("apps.id", ondelete="CASCADE"), nullable=True
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True
+    )
+    created_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class QuotaLimit(Base):
+    """A daily limit of one API for one app (no row: no limit)."""
+
+    __tablename__ = "quota_limits"
+
+    app_id: Mapped[int] = mapped_column(
+        ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
+    )
+    api: Mapped[str] = mapped_column(String(100), primary_key=True)
+    daily_limit: Mapped[int] = mapped_column(BigInteger)
+
+
+class QuotaUsage(Base):
+    """Calls of one API by one app on one Korean day (`YYYY-MM-DD`, UTC+9, server clock),
+    flushed in batches by each worker."""
+
+    __tablename__ = "quota_usage"
+
+    app_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    api: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class JournalEntry(Base):
+    """One request the server answered (tokens and keys never stored), flushed in batches."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (Index("ix_journal_entries_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)
+    app_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    duration_ms: Mapped[float] = mapped_column(Float)
+    fault_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
