@@ -258,23 +258,36 @@ def _find_account(s: Session, name: str) -> Account | None:
     return account
 
 
+def _checked_form(
+    s: Session, fields: dict[str, str], br: BrowserRequest, now: float, expired_title: str
+) -> tuple[AuthorizeRequest, LoginSession] | Response:
+    """The prologue of every form post: the original authorize query (`q`) is validated again,
+    and the browser's session must exist and match the form's CSRF token; otherwise the page
+    to answer with."""
+    query = fields.get("q", "")
+    try:
+        areq = parse_authorize(s, dict(parse_qsl(query, keep_blank_values=True)), query)
+    except errors.AuthorizeError as exc:
+        return _error_page(exc)
+    login = sessions.load(s, br.cookie, now)
+    if login is None or not sessions.csrf_matches(login, fields.get("csrf_token")):
+        return _message_page(
+            expired_title,
+            "This form is no longer valid (its session expired or it came from another "
+            "page). Start again.",
+            areq.continuation_query(),
+        )
+    return areq, login
+
+
 def _login(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) -> Response:
     fields = dict(form)
-    query = fields.get("q", "")
     with transaction(ctx.sessions) as s:
         now = clock.now(s)
-        try:
-            areq = parse_authorize(s, dict(parse_qsl(query, keep_blank_values=True)), query)
-        except errors.AuthorizeError as exc:
-            return _error_page(exc)
-        login = sessions.load(s, br.cookie, now)
-        if login is None or not sessions.csrf_matches(login, fields.get("csrf_token")):
-            return _message_page(
-                "Your login page expired",
-                "This form is no longer valid (its session expired or it came from another "
-                "page). Start again.",
-                areq.continuation_query(),
-            )
+        prologue = _checked_form(s, fields, br, now, "Your login page expired")
+        if isinstance(prologue, Response):
+            return prologue
+        areq, login = prologue
         name = fields.get("account", "")
         password = fields.get("password", "")
         account = _find_account(s, name)
@@ -312,21 +325,12 @@ async def login(request: Request) -> Response:
 
 def _consent(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) -> Response:
     fields = dict(form)
-    query = fields.get("q", "")
     with transaction(ctx.sessions) as s:
         now = clock.now(s)
-        try:
-            areq = parse_authorize(s, dict(parse_qsl(query, keep_blank_values=True)), query)
-        except errors.AuthorizeError as exc:
-            return _error_page(exc)
-        login = sessions.load(s, br.cookie, now)
-        if login is None or not sessions.csrf_matches(login, fields.get("csrf_token")):
-            return _message_page(
-                "Your consent page expired",
-                "This form is no longer valid (its session expired or it came from another "
-                "page). Start again.",
-                areq.continuation_query(),
-            )
+        prologue = _checked_form(s, fields, br, now, "Your consent page expired")
+        if isinstance(prologue, Response):
+            return prologue
+        areq, login = prologue
         account = s.get(Account, login.account_id) if login.account_id is not None else None
         if account is None:
             return _redirect("/oauth/authorize?" + areq.continuation_query())
