@@ -5,6 +5,9 @@
     talksocial seed FILE [--database URL]
     talksocial token issue --app APP_ID --account KEY [--scopes a,b] [--database URL]
     talksocial db upgrade [--database URL]
+    talksocial generate --accounts N --friends-per-account M [--apps K] [--seed-random S]
+                        [--database URL] [--hub-owners F,F,..] [--token-owners R]
+                        [--manifest FILE] [--no-progress]
 """
 
 from __future__ import annotations
@@ -60,6 +63,25 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply the schema migrations")
     _database_option(upgrade)
+
+    generate = commands.add_parser(
+        "generate", help="build a large generated world into an empty database"
+    )
+    generate.add_argument("--accounts", type=int, required=True, metavar="N")
+    generate.add_argument("--friends-per-account", type=int, required=True, metavar="M")
+    generate.add_argument("--apps", type=int, default=1, metavar="K")
+    generate.add_argument("--seed-random", type=int, default=1, metavar="S")
+    _database_option(generate)
+    generate.add_argument(
+        "--hub-owners", default="", metavar="F,F,..",
+        help="accounts with exactly F listable friends each in the first app",
+    )
+    generate.add_argument(
+        "--token-owners", type=int, default=3, metavar="R",
+        help="ordinary accounts that get access tokens too (default 3)",
+    )
+    generate.add_argument("--manifest", metavar="FILE", help="write the JSON manifest here")
+    generate.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     export = commands.add_parser("export", help="print the stored world as a seed file")
     _database_option(export)
@@ -178,6 +200,49 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    import json
+
+    from talksocial.storage.db import make_engine, resolve_database_url, upgrade
+    from talksocial.storage.generate import GenerateError, GenerateOptions, generate_world
+
+    try:
+        hubs = tuple(int(part) for part in args.hub_owners.split(",") if part.strip())
+    except ValueError:
+        return _fail("--hub-owners takes comma-separated numbers of friends, e.g. 100,10000")
+    options = GenerateOptions(
+        accounts=args.accounts,
+        friends_per_account=args.friends_per_account,
+        apps=args.apps,
+        seed=args.seed_random,
+        hub_owners=hubs,
+        token_owners=args.token_owners,
+        progress=not args.no_progress,
+    )
+    url = resolve_database_url(args.database)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        manifest = generate_world(engine, options)
+    except GenerateError as exc:
+        return _fail(str(exc))
+    finally:
+        engine.dispose()
+    if args.manifest:
+        Path(args.manifest).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    counts = manifest["counts"]
+    rows = sum(counts.values())
+    seconds = manifest["elapsed_seconds"]
+    print(f"generated {counts.get('accounts', 0)} accounts, "
+          f"{counts.get('friendships', 0)} friend entries, {counts.get('friend_rows', 0)} "
+          f"listable friend rows ({rows} rows in all) into {url} in {seconds:.1f} s "
+          f"({rows / max(seconds, 1e-9):,.0f} rows/s)")
+    for owner in manifest["owners"]:
+        print(f"{owner['role']} owner {owner['account_key']} in app {owner['app_id']}: "
+              f"{owner['total_count']} listable friends, access token {owner['access_token']}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from talksocial.api.context import ENV_PUBLIC_URL
     from talksocial.demo import DEMO_ACCESS_TOKEN, demo_world
@@ -253,6 +318,8 @@ def _run(args: argparse.Namespace) -> int:
         return cmd_db_upgrade(args)
     if args.command == "export":
         return cmd_export(args)
+    if args.command == "generate":
+        return cmd_generate(args)
     return _fail(f"unknown command {args.command}")  # pragma: no cover
 
 
