@@ -1,0 +1,239 @@
+"""What the console pages show, read from the world (plain reads; every write goes through
+`storage.admin`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from talksocial.storage.models import Account, App, Friendship, Link, MultiProfile
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AppView:
+    id: int
+    name: str
+    rest_api_key: str
+    admin_key: str
+    client_secret: str | None
+    redirect_uris: list[str]
+    consent_items: dict[str, str]
+    link_count: int = 0
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    nickname: str
+    profile_image_url: str | None
+    thumbnail_url: str | None
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: int
+    key: str
+    nickname: str
+    talk_user: bool
+    thumbnail_url: str | None
+    friend_count: int
+    link_count: int
+
+
+@dataclass(frozen=True)
+class MultiProfileView:
+    id: int
+    key: str
+    nickname: str
+    profile_image_url: str | None
+    thumbnail_url: str | None
+    shown_to: list[str]
+
+
+@dataclass(frozen=True)
+class FriendView:
+    key: str
+    nickname: str
+    thumbnail_url: str | None
+    favorite: bool
+    hidden: bool
+    blocked: bool
+    shown_profile: str | None
+
+
+@dataclass(frozen=True)
+class LinkView:
+    app_id: int
+    app_name: str
+    account_key: str
+    nickname: str
+    user_id: int
+    uuid: str
+    scopes: list[str]
+    connected_at: float
+    consent_items: dict[str, str]
+
+
+@dataclass
+class AccountDetail:
+    account: Account
+    multi_profiles: list[MultiProfileView] = field(default_factory=list)
+    friends: list[FriendView] = field(default_factory=list)
+    friend_of: list[str] = field(default_factory=list)
+    links: list[LinkView] = field(default_factory=list)
+
+
+def _app_view(app: App, link_count: int = 0) -> AppView:
+    return AppView(
+        id=app.id,
+        name=app.name,
+        rest_api_key=app.rest_api_key,
+        admin_key=app.admin_key,
+        client_secret=app.client_secret,
+        redirect_uris=list(json.loads(app.redirect_uris)),
+        consent_items=dict(json.loads(app.consent_items)),
+        link_count=link_count,
+    )
+
+
+def apps(s: Session) -> list[AppView]:
+    counts = dict(
+        s.execute(select(Link.app_id, func.count()).group_by(Link.app_id)).tuples().all()
+    )
+    return [_app_view(a, counts.get(a.id, 0)) for a in s.scalars(select(App).order_by(App.id))]
+
+
+def app(s: Session, app_id: int) -> AppView | None:
+    found = s.get(App, app_id)
+    if found is None:
+        return None
+    count = s.scalar(select(func.count()).select_from(Link).where(Link.app_id == app_id)) or 0
+    return _app_view(found, count)
+
+
+def counts(s: Session) -> dict[str, int]:
+    return {
+        "apps": s.scalar(select(func.count()).select_from(App)) or 0,
+        "accounts": s.scalar(select(func.count()).select_from(Account)) or 0,
+        "links": s.scalar(select(func.count()).select_from(Link)) or 0,
+        "friend entries": s.scalar(select(func.count()).select_from(Friendship)) or 0,
+    }
+
+
+def _search(q: str) -> str:
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def accounts(s: Session, q: str = "", offset: int = 0) -> tuple[list[AccountRow], int]:
+    """A page of accounts (matching `q` in key or nickname) and how many match."""
+    where = []
+    if q:
+        pattern = _search(q)
+        where.append(
+            or_(Account.key.like(pattern, escape="\\"), Account.nickname.like(pattern, escape="\\"))
+        )
+    total = s.scalar(select(func.count()).select_from(Account).where(*where)) or 0
+    friends = (
+        select(func.count()).where(Friendship.owner_id == Account.id).scalar_subquery()
+    )
+    links = select(func.count()).where(Link.account_id == Account.id).scalar_subquery()
+    rows = s.execute(
+        select(Account, friends, links)
+        .where(*where)
+        .order_by(Account.id)
+        .offset(offset)
+        .limit(PAGE_SIZE)
+    ).tuples()
+    return [
+        AccountRow(a.id, a.key, a.nickname, a.talk_user, a.thumbnail_url, f, n)
+        for a, f, n in rows
+    ], total
+
+
+def account_keys(s: Session, limit: int = 500) -> list[tuple[str, str]]:
+    """(key, nickname) of the first accounts, for choosers."""
+    rows = s.execute(select(Account.key, Account.nickname).order_by(Account.id).limit(limit))
+    return [(k, n) for k, n in rows.tuples()]
+
+
+def account_detail(s: Session, key: str) -> AccountDetail | None:
+    account = s.scalar(select(Account).where(Account.key == key))
+    if account is None:
+        return None
+    detail = AccountDetail(account)
+    friend = aliased(Account)
+    rows = s.execute(
+        select(Friendship, friend.key, friend.nickname, friend.thumbnail_url, MultiProfile.key)
+        .join(friend, friend.id == Friendship.friend_id)
+        .outerjoin(MultiProfile, MultiProfile.id == Friendship.shown_profile_id)
+        .where(Friendship.owner_id == account.id)
+        .order_by(Friendship.position, friend.id)
+    ).tuples()
+    shown_to: dict[int, list[str]] = {}
+    for f, fkey, fnick, fthumb, mp_key in rows:
+        detail.friends.append(
+            FriendView(fkey, fnick, fthumb, f.favorite, f.hidden, f.blocked, mp_key)
+        )
+        if f.shown_profile_id is not None:
+            shown_to.setdefault(f.shown_profile_id, []).append(fkey)
+    for mp in s.scalars(
+        select(MultiProfile)
+        .where(MultiProfile.account_id == account.id)
+        .order_by(MultiProfile.position, MultiProfile.id)
+    ):
+        detail.multi_profiles.append(
+            MultiProfileView(
+                mp.id, mp.key, mp.nickname, mp.profile_image_url, mp.thumbnail_url,
+                shown_to.get(mp.id, []),
+            )
+        )
+    detail.friend_of = list(
+        s.scalars(
+            select(Account.key)
+            .join(Friendship, Friendship.owner_id == Account.id)
+            .where(Friendship.friend_id == account.id)
+            .order_by(Account.id)
+        )
+    )
+    detail.links = links(s, account_id=account.id)[0]
+    return detail
+
+
+def links(
+    s: Session, *, app_id: int | None = None, account_id: int | None = None, offset: int = 0,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[LinkView], int]:
+    where = []
+    if app_id is not None:
+        where.append(Link.app_id == app_id)
+    if account_id is not None:
+        where.append(Link.account_id == account_id)
+    total = s.scalar(select(func.count()).select_from(Link).where(*where)) or 0
+    rows = s.execute(
+        select(Link, App.name, App.consent_items, Account.key, Account.nickname)
+        .join(App, App.id == Link.app_id)
+        .join(Account, Account.id == Link.account_id)
+        .where(*where)
+        .order_by(Link.app_id, Link.user_id)
+        .offset(offset)
+        .limit(limit)
+    ).tuples()
+    return [
+        LinkView(
+            link.app_id, app_name, key, nickname, link.user_id, link.uuid,
+            list(json.loads(link.scopes)), link.connected_at, dict(json.loads(items)),
+        )
+        for link, app_name, items, key, nickname in rows
+    ], total
+
+
+def link(s: Session, app_id: int, account_key: str) -> LinkView | None:
+    account = s.scalar(select(Account).where(Account.key == account_key))
+    if account is None:
+        return None
+    found = links(s, app_id=app_id, account_id=account.id, limit=1)[0]
+    return found[0] if found else None
