@@ -194,26 +194,17 @@ def exchange_code(
         auth_time=row.auth_time,
         refresh_token_id=refresh_row.id,
     )
-    scopes: list[str] = json.loads(link.scopes)
-    body: dict[str, Any] = {
-        "token_type": "bearer",
-        "access_token": access_value,
-        "expires_in": ACCESS_TOKEN_LIFETIME,
-        "refresh_token": refresh_value,
-        "refresh_token_expires_in": REFRESH_TOKEN_LIFETIME,
-        "scope": " ".join(scopes),
-    }
-    if OPENID in scopes:
-        body["id_token"] = _id_token(
-            session,
-            issuer=issuer,
-            app=app,
-            link=link,
-            now=now,
-            auth_time=row.auth_time,
-            nonce=row.nonce,
-        )
-    return body
+    return _token_response(
+        session,
+        app=app,
+        link=link,
+        issuer=issuer,
+        now=now,
+        access_token=access_value,
+        refresh_token=refresh_value,
+        auth_time=row.auth_time,
+        nonce=row.nonce,
+    )
 
 
 def refresh(
@@ -236,7 +227,6 @@ def refresh(
         raise errors.bad_refresh_token()
     rotate = row.expires_at - now < ROTATE_BELOW
     check_limits(session, app.id, row.account_id, refresh=rotate, now=now)
-    body: dict[str, Any] = {"token_type": "bearer"}
     parent = row
     new_refresh: str | None = None
     if rotate:
@@ -268,22 +258,46 @@ def refresh(
         auth_time=parent.auth_time,
         refresh_token_id=parent.id,
     )
+    return _token_response(
+        session,
+        app=app,
+        link=link,
+        issuer=issuer,
+        now=now,
+        access_token=access_value,
+        refresh_token=new_refresh,
+        auth_time=parent.auth_time,
+        nonce=None,
+    )
+
+
+def _token_response(
+    session: Session,
+    *,
+    app: App,
+    link: Link,
+    issuer: str,
+    now: float,
+    access_token: str,
+    refresh_token: str | None,
+    auth_time: float | None,
+    nonce: str | None,
+) -> dict[str, Any]:
+    """The answer of both grants (SPEC §7); without a new refresh token (a refresh that did not
+    rotate) the refresh fields are left out; `id_token` only with the `openid` item."""
     scopes: list[str] = json.loads(link.scopes)
-    body["access_token"] = access_value
-    body["expires_in"] = ACCESS_TOKEN_LIFETIME
-    if new_refresh is not None:
-        body["refresh_token"] = new_refresh
+    body: dict[str, Any] = {
+        "token_type": "bearer",
+        "access_token": access_token,
+        "expires_in": ACCESS_TOKEN_LIFETIME,
+    }
+    if refresh_token is not None:
+        body["refresh_token"] = refresh_token
         body["refresh_token_expires_in"] = REFRESH_TOKEN_LIFETIME
     body["scope"] = " ".join(scopes)
     if OPENID in scopes:
         body["id_token"] = _id_token(
-            session,
-            issuer=issuer,
-            app=app,
-            link=link,
-            now=now,
-            auth_time=parent.auth_time,
-            nonce=None,
+            session, issuer=issuer, app=app, link=link, now=now, auth_time=auth_time, nonce=nonce
         )
     return body
 
