@@ -1,26 +1,36 @@
 """The control plane (`/_talksocial/*`), for tests and operators; not a Kakao API.
 
+Guarded by the operator rule (`api.operator`, applied by `api.faults.ControlMiddleware`). JSON in
+and out; a refused edit answers `{"msg": "...", "code": -2}` with HTTP 400 (bad input), 404
+(unknown app, account, ...) or 409 (a rule of the world, such as a taken user_id). The writes
+themselves live in `storage.admin`, shared with the console.
+
 `GET|POST /_talksocial/clock`: the server clock is wall time plus an offset kept in the
 database, so every worker agrees. GET reads it; POST with a JSON body sets it:
-`{"offset_seconds": N}`, `{"now": "2030-01-01T00:00:00Z"}`, or `{"advance_seconds": N}`."""
+`{"offset_seconds": N}`, `{"now": "2030-01-01T00:00:00Z"}`, or `{"advance_seconds": N}`.
+The other endpoints are listed by `routes()` and described in /openapi.json."""
 
 from __future__ import annotations
 
 import json
 import math
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from talksocial.api import wire
+from talksocial.api import faults, wire
 from talksocial.api.context import ServerContext
 from talksocial.domain import errors
-from talksocial.storage import clock
+from talksocial.storage import admin, clock
 from talksocial.storage.db import run_with_retry, transaction
+from talksocial.storage.world import ACCESS_TOKEN_LIFETIME
 
 #: About 300 years: enough for any test, far from float and datetime limits.
 MAX_OFFSET = 10**10
@@ -93,3 +103,436 @@ async def clock_endpoint(request: Request) -> Response:
             return offset
 
     return wire.json_response(_clock_body(await run_in_threadpool(run_with_retry, write)))
+
+
+# --- the world, faults, quotas, journal --------------------------------------------------------
+
+Work = Callable[[Session, Request, Any], Any]
+
+
+def _admin_error(exc: admin.AdminError) -> Response:
+    return wire.json_response({"msg": str(exc), "code": -2}, status_code=exc.status)
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise errors.InvalidArgument("the body must be JSON") from None
+
+
+def _object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise admin.AdminError("the body must be a JSON object")
+    return body
+
+
+def _endpoint(work: Work, *, write: bool, status: int = 200) -> Callable[[Request], Any]:
+    """An endpoint running `work(session, request, body)` in one transaction (a write) or a
+    read-only session, off the event loop; `work` returns the JSON body (None: 204)."""
+
+    async def endpoint(request: Request) -> Response:
+        ctx = ServerContext.of(request)
+        body = await _json_body(request) if request.method in ("POST", "PUT", "PATCH") else None
+
+        def run() -> Any:
+            if write:
+                with transaction(ctx.sessions) as s:
+                    return work(s, request, body)
+            with ctx.sessions() as s:
+                return work(s, request, body)
+
+        try:
+            result = await run_in_threadpool(run_with_retry, run)
+        except admin.AdminError as exc:
+            return _admin_error(exc)
+        if result is None:
+            return Response(status_code=204)
+        return wire.json_response(result, status_code=status)
+
+    return endpoint
+
+
+def _app_id(request: Request) -> int:
+    value: int = request.path_params["app_id"]
+    return value
+
+
+def _key(request: Request, name: str = "key") -> str:
+    value: str = request.path_params[name]
+    return value
+
+
+def _query_int(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise admin.AdminError(f"{name} must be an integer") from None
+
+
+def _local_state(request: Request) -> faults.ControlState:
+    return faults.state_of(request.scope)
+
+
+# apps
+
+
+def _list_apps(s: Session, request: Request, body: Any) -> Any:
+    return {"apps": [admin.app_view(a) for a in admin.list_apps(s)]}
+
+
+def _create_app(s: Session, request: Request, body: Any) -> Any:
+    return admin.app_view(admin.create_app(s, _object(body)))
+
+
+def _get_app(s: Session, request: Request, body: Any) -> Any:
+    return admin.app_view(admin.get_app(s, _app_id(request)))
+
+
+def _update_app(s: Session, request: Request, body: Any) -> Any:
+    return admin.app_view(admin.update_app(s, _app_id(request), _object(body)))
+
+
+def _delete_app(s: Session, request: Request, body: Any) -> Any:
+    admin.delete_app(s, _app_id(request))
+
+
+# accounts and profiles
+
+
+def _list_accounts(s: Session, request: Request, body: Any) -> Any:
+    return {"accounts": [admin.account_view(s, a, full=False) for a in admin.list_accounts(s)]}
+
+
+def _create_account(s: Session, request: Request, body: Any) -> Any:
+    return admin.account_view(s, admin.create_account(s, _object(body)))
+
+
+def _get_account(s: Session, request: Request, body: Any) -> Any:
+    return admin.account_view(s, admin.get_account(s, _key(request)))
+
+
+def _update_account(s: Session, request: Request, body: Any) -> Any:
+    return admin.account_view(s, admin.update_account(s, _key(request), _object(body)))
+
+
+def _delete_account(s: Session, request: Request, body: Any) -> Any:
+    admin.delete_account(s, _key(request))
+
+
+def _get_profile(s: Session, request: Request, body: Any) -> Any:
+    view = admin.account_view(s, admin.get_account(s, _key(request)), full=False)
+    return {"profile": view["profile"], "account_profile": view["account_profile"]}
+
+
+def _set_profile(s: Session, request: Request, body: Any) -> Any:
+    admin.set_profile(s, _key(request), _object(body))
+    return _get_profile(s, request, body)
+
+
+def _set_account_profile(s: Session, request: Request, body: Any) -> Any:
+    admin.set_account_profile(s, _key(request), _object(body))
+    return _get_profile(s, request, body)
+
+
+def _delete_account_profile(s: Session, request: Request, body: Any) -> Any:
+    admin.set_account_profile(s, _key(request), None)
+
+
+# multi-profiles
+
+
+def _list_multi(s: Session, request: Request, body: Any) -> Any:
+    return {
+        "multi_profiles": [
+            admin.multi_profile_view(s, mp) for mp in admin.list_multi_profiles(s, _key(request))
+        ]
+    }
+
+
+def _create_multi(s: Session, request: Request, body: Any) -> Any:
+    return admin.multi_profile_view(s, admin.create_multi_profile(s, _key(request), _object(body)))
+
+
+def _update_multi(s: Session, request: Request, body: Any) -> Any:
+    mp = admin.update_multi_profile(s, _key(request), _key(request, "mp"), _object(body))
+    return admin.multi_profile_view(s, mp)
+
+
+def _delete_multi(s: Session, request: Request, body: Any) -> Any:
+    admin.delete_multi_profile(s, _key(request), _key(request, "mp"))
+
+
+# friends
+
+
+def _list_friends(s: Session, request: Request, body: Any) -> Any:
+    return {"friends": [admin.friend_view(s, f) for f in admin.list_friends(s, _key(request))]}
+
+
+def _set_friend(s: Session, request: Request, body: Any) -> Any:
+    entry = admin.set_friend(s, _key(request), _key(request, "friend"), _object(body))
+    return admin.friend_view(s, entry)
+
+
+def _remove_friend(s: Session, request: Request, body: Any) -> Any:
+    admin.remove_friend(s, _key(request), _key(request, "friend"))
+
+
+# links and consents
+
+
+def _list_links(s: Session, request: Request, body: Any) -> Any:
+    links = admin.list_links(
+        s, app_id=_query_int(request, "app"), account_key=request.query_params.get("account")
+    )
+    return {"links": [admin.link_view(s, lk) for lk in links]}
+
+
+def _create_link(s: Session, request: Request, body: Any) -> Any:
+    fields = dict(_object(body))
+    app_id, account = fields.pop("app", None), fields.pop("account", None)
+    if app_id is None or account is None:
+        raise admin.AdminError("app and account are required")
+    if isinstance(app_id, bool) or not isinstance(app_id, int):
+        raise admin.AdminError("app must be an integer")
+    return admin.link_view(s, admin.link(s, app_id, account, fields))
+
+
+def _get_link(s: Session, request: Request, body: Any) -> Any:
+    return admin.link_view(s, admin.get_link(s, _app_id(request), _key(request)))
+
+
+def _update_link(s: Session, request: Request, body: Any) -> Any:
+    found = admin.update_link(s, _app_id(request), _key(request), _object(body))
+    return admin.link_view(s, found)
+
+
+def _set_consents(s: Session, request: Request, body: Any) -> Any:
+    found = admin.set_consents(s, _app_id(request), _key(request), _object(body).get("scopes"))
+    return admin.link_view(s, found)
+
+
+def _unlink(s: Session, request: Request, body: Any) -> Any:
+    admin.unlink(s, _app_id(request), _key(request))
+
+
+# tokens
+
+
+def _issue_token(s: Session, request: Request, body: Any) -> Any:
+    fields = _object(body)
+    for name in fields:
+        if name not in ("app", "account", "scopes", "lifetime"):
+            raise admin.AdminError(f"token.{name}: unknown field")
+    app_id, account = fields.get("app"), fields.get("account")
+    if isinstance(app_id, bool) or not isinstance(app_id, int):
+        raise admin.AdminError("app must be an integer")
+    if not isinstance(account, str):
+        raise admin.AdminError("account must be a string")
+    value, token = admin.issue_token(
+        s, app_id, account, scopes=fields.get("scopes"),
+        lifetime=fields.get("lifetime", ACCESS_TOKEN_LIFETIME),
+    )
+    return {
+        "access_token": value,
+        "token_type": "bearer",
+        "expires_in": int(token.expires_at - token.issued_at),
+        "app": token.app_id,
+        "account": account,
+    }
+
+
+# the world
+
+
+def _export(s: Session, request: Request, body: Any) -> Any:
+    return admin.export(s)
+
+
+def _import(s: Session, request: Request, body: Any) -> Any:
+    return {"generated_tokens": admin.import_world(s, _object(body))}
+
+
+def _reset(s: Session, request: Request, body: Any) -> Any:
+    admin.reset_world(s)
+    return {"reset": True}
+
+
+# faults
+
+
+def _list_faults(s: Session, request: Request, body: Any) -> Any:
+    return {"faults": [admin.fault_view(s, r) for r in admin.list_faults(s)]}
+
+
+def _add_fault(s: Session, request: Request, body: Any) -> Any:
+    return admin.fault_view(s, admin.add_fault(s, _object(body)))
+
+
+def _get_fault(s: Session, request: Request, body: Any) -> Any:
+    return admin.fault_view(s, admin.get_fault(s, request.path_params["fault_id"]))
+
+
+def _delete_fault(s: Session, request: Request, body: Any) -> Any:
+    admin.delete_fault(s, request.path_params["fault_id"])
+
+
+def _clear_faults(s: Session, request: Request, body: Any) -> Any:
+    return {"deleted": admin.clear_faults(s)}
+
+
+# quotas
+
+
+def _quota_body(s: Session, app_id: int | None) -> dict[str, Any]:
+    from talksocial.storage import clock as server_clock
+
+    day = admin.kst_day(server_clock.now(s))
+    apps = [admin.get_app(s, app_id)] if app_id is not None else admin.list_apps(s)
+    limits = {(q.app_id, q.api): q.daily_limit for q in admin.list_quotas(s, app_id)}
+    usage = []
+    for app in apps:
+        used = admin.quota_usage(s, app.id, day)
+        for api in admin.QUOTA_APIS:
+            if (app.id, api) in limits or used.get(api):
+                usage.append({
+                    "app": app.id,
+                    "api": api,
+                    "daily_limit": limits.get((app.id, api)),
+                    "used": used.get(api, 0),
+                })
+    return {"day": day, "apis": list(admin.QUOTA_APIS), "kakao_defaults": admin.KAKAO_DAILY_QUOTAS,
+            "quotas": usage}
+
+
+def _list_quotas(s: Session, request: Request, body: Any) -> Any:
+    return _quota_body(s, _query_int(request, "app"))
+
+
+def _set_quota(s: Session, request: Request, body: Any) -> Any:
+    fields = _object(body)
+    if "daily_limit" not in fields:
+        raise admin.AdminError("daily_limit is required (null removes the limit)")
+    admin.set_quota(s, _app_id(request), request.path_params["api"], fields["daily_limit"])
+    return _quota_body(s, _app_id(request))
+
+
+def _clear_quota(s: Session, request: Request, body: Any) -> Any:
+    admin.clear_quota(s, _app_id(request), request.path_params["api"])
+
+
+def _kakao_quotas(s: Session, request: Request, body: Any) -> Any:
+    admin.set_kakao_quotas(s, _app_id(request))
+    return _quota_body(s, _app_id(request))
+
+
+# journal
+
+
+def _journal(s: Session, request: Request, body: Any) -> Any:
+    limit = _query_int(request, "limit") or 100
+    return {"entries": [admin.journal_view(s, e) for e in admin.list_journal(s, limit)]}
+
+
+def _clear_journal(s: Session, request: Request, body: Any) -> Any:
+    state = _local_state(request)
+    with state.lock:
+        state.journal.clear()
+    admin.clear_journal(s)
+
+
+def _flushing(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    """Writes this worker's unflushed counts and journal first, so that what it answers
+    includes the requests it served (other workers flush within FLUSH_SECONDS)."""
+
+    async def wrapped(request: Request) -> Response:
+        await run_in_threadpool(_local_state(request).flush)
+        response: Response = await endpoint(request)
+        return response
+
+    return wrapped
+
+
+def _resetting(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    """Drops this worker's unflushed counts and journal: they belong to the world before."""
+
+    async def wrapped(request: Request) -> Response:
+        state = _local_state(request)
+        with state.lock:
+            state.pending.clear()
+            state.journal.clear()
+        response: Response = await endpoint(request)
+        return response
+
+    return wrapped
+
+
+def routes() -> list[Route]:
+    p = "/_talksocial"
+    acct = f"{p}/accounts/{{key}}"
+    link_path = f"{p}/links/{{app_id:int}}/{{key}}"
+    return [
+        Route(f"{p}/clock", clock_endpoint, methods=["GET", "POST"]),
+        Route(f"{p}/apps", _endpoint(_list_apps, write=False), methods=["GET"]),
+        Route(f"{p}/apps", _endpoint(_create_app, write=True, status=201), methods=["POST"]),
+        Route(f"{p}/apps/{{app_id:int}}", _endpoint(_get_app, write=False), methods=["GET"]),
+        Route(f"{p}/apps/{{app_id:int}}", _endpoint(_update_app, write=True), methods=["PATCH"]),
+        Route(f"{p}/apps/{{app_id:int}}", _endpoint(_delete_app, write=True), methods=["DELETE"]),
+        Route(f"{p}/accounts", _endpoint(_list_accounts, write=False), methods=["GET"]),
+        Route(f"{p}/accounts", _endpoint(_create_account, write=True, status=201),
+              methods=["POST"]),
+        Route(acct, _endpoint(_get_account, write=False), methods=["GET"]),
+        Route(acct, _endpoint(_update_account, write=True), methods=["PATCH"]),
+        Route(acct, _endpoint(_delete_account, write=True), methods=["DELETE"]),
+        Route(f"{acct}/profile", _endpoint(_get_profile, write=False), methods=["GET"]),
+        Route(f"{acct}/profile", _endpoint(_set_profile, write=True), methods=["PUT", "PATCH"]),
+        Route(f"{acct}/account_profile", _endpoint(_set_account_profile, write=True),
+              methods=["PUT"]),
+        Route(f"{acct}/account_profile", _endpoint(_delete_account_profile, write=True),
+              methods=["DELETE"]),
+        Route(f"{acct}/multi_profiles", _endpoint(_list_multi, write=False), methods=["GET"]),
+        Route(f"{acct}/multi_profiles", _endpoint(_create_multi, write=True, status=201),
+              methods=["POST"]),
+        Route(f"{acct}/multi_profiles/{{mp}}", _endpoint(_update_multi, write=True),
+              methods=["PATCH"]),
+        Route(f"{acct}/multi_profiles/{{mp}}", _endpoint(_delete_multi, write=True),
+              methods=["DELETE"]),
+        Route(f"{acct}/friends", _endpoint(_list_friends, write=False), methods=["GET"]),
+        Route(f"{acct}/friends/{{friend}}", _endpoint(_set_friend, write=True),
+              methods=["PUT", "PATCH"]),
+        Route(f"{acct}/friends/{{friend}}", _endpoint(_remove_friend, write=True),
+              methods=["DELETE"]),
+        Route(f"{p}/links", _endpoint(_list_links, write=False), methods=["GET"]),
+        Route(f"{p}/links", _endpoint(_create_link, write=True, status=201), methods=["POST"]),
+        Route(link_path, _endpoint(_get_link, write=False), methods=["GET"]),
+        Route(link_path, _endpoint(_update_link, write=True), methods=["PATCH"]),
+        Route(link_path, _endpoint(_unlink, write=True), methods=["DELETE"]),
+        Route(f"{link_path}/scopes", _endpoint(_set_consents, write=True), methods=["PUT"]),
+        Route(f"{p}/tokens", _endpoint(_issue_token, write=True, status=201), methods=["POST"]),
+        Route(f"{p}/export", _endpoint(_export, write=False), methods=["GET"]),
+        Route(f"{p}/import", _endpoint(_import, write=True), methods=["POST"]),
+        Route(f"{p}/reset", _resetting(_endpoint(_reset, write=True)), methods=["POST"]),
+        Route(f"{p}/faults", _endpoint(_list_faults, write=False), methods=["GET"]),
+        Route(f"{p}/faults", _endpoint(_add_fault, write=True, status=201), methods=["POST"]),
+        Route(f"{p}/faults", _endpoint(_clear_faults, write=True), methods=["DELETE"]),
+        Route(f"{p}/faults/{{fault_id:int}}", _endpoint(_get_fault, write=False),
+              methods=["GET"]),
+        Route(f"{p}/faults/{{fault_id:int}}", _endpoint(_delete_fault, write=True),
+              methods=["DELETE"]),
+        Route(f"{p}/quotas", _flushing(_endpoint(_list_quotas, write=False)), methods=["GET"]),
+        Route(f"{p}/quotas/{{app_id:int}}/kakao", _endpoint(_kakao_quotas, write=True),
+              methods=["POST"]),
+        Route(f"{p}/quotas/{{app_id:int}}/{{api}}", _endpoint(_set_quota, write=True),
+              methods=["PUT"]),
+        Route(f"{p}/quotas/{{app_id:int}}/{{api}}", _endpoint(_clear_quota, write=True),
+              methods=["DELETE"]),
+        Route(f"{p}/journal", _flushing(_endpoint(_journal, write=False)), methods=["GET"]),
+        Route(f"{p}/journal", _endpoint(_clear_journal, write=True), methods=["DELETE"]),
+    ]

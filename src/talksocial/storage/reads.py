@@ -21,6 +21,9 @@ from talksocial.domain.collation import Lang
 from talksocial.domain.friends import PageQuery, Slice
 
 _CLOCK = "(SELECT value FROM server_state WHERE key = 'clock_offset')"
+# The control plane's version (storage.admin.VERSION_KEY), read with the credential so that a
+# worker's cached fault rules and quota limits are checked for staleness at no extra query.
+_VERSION = "(SELECT value FROM server_state WHERE key = 'control_version')"
 
 
 @lru_cache(maxsize=1024)
@@ -50,12 +53,15 @@ class TokenOwner:
     consent_items: dict[str, str]
     total_count: int
     favorite_count: int
+    control_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AppKey:
     app_id: int
     consent_items: dict[str, str]
+    control_version: str | None = None
+    now: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +120,8 @@ class ReadStore:
             f"""
             SELECT t.app_id, t.account_id, t.expires_at, {_CLOCK},
                    l.user_id, l.scopes, a.talk_user, a.nickname, a.profile_image_url,
-                   a.thumbnail_url, ap.consent_items, fc.total_count, fc.favorite_count
+                   a.thumbnail_url, ap.consent_items, fc.total_count, fc.favorite_count,
+                   {_VERSION}
             FROM tokens t
             JOIN links l ON l.app_id = t.app_id AND l.account_id = t.account_id
             JOIN accounts a ON a.id = t.account_id
@@ -141,15 +148,28 @@ class ReadStore:
             consent_items=parse_json_dict(r[10]),
             total_count=r[11] or 0,
             favorite_count=r[12] or 0,
+            control_version=r[13],
         )
 
     def app_by_admin_key(self, key_sha256: str) -> AppKey | None:
         rows = self._fetch(
-            "SELECT id, consent_items FROM apps WHERE admin_key_sha256 = ?", (key_sha256,)
+            f"SELECT id, consent_items, {_VERSION}, {_CLOCK} FROM apps WHERE admin_key_sha256 = ?",
+            (key_sha256,),
         )
         if not rows:
             return None
-        return AppKey(app_id=rows[0][0], consent_items=parse_json_dict(rows[0][1]))
+        r = rows[0]
+        return AppKey(
+            app_id=r[0],
+            consent_items=parse_json_dict(r[1]),
+            control_version=r[2],
+            now=time.time() + (float(r[3]) if r[3] is not None else 0.0),
+        )
+
+    def control_version(self) -> str | None:
+        """The control plane's version alone (for endpoints without a credential lookup)."""
+        rows = self._fetch(f"SELECT {_VERSION}", ())
+        return rows[0][0] if rows else None
 
     def friends_page(
         self, app_id: int, owner_id: int, lang: Lang, query: PageQuery, slices: list[Slice]
