@@ -1,7 +1,7 @@
 """The `talksocial` command (SPEC.md §9). Scripts outside the project drive these exact forms:
 
     talksocial serve [--host 127.0.0.1] [--port 8000] [--database URL] [--seed FILE]
-                     [--public-url URL] [--workers N] [--demo]
+                     [--public-url URL] [--workers N] [--demo] [--operator-token TOKEN]
     talksocial seed FILE [--database URL]
     talksocial token issue --app APP_ID --account KEY [--scopes a,b] [--database URL]
     talksocial db upgrade [--database URL]
@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", metavar="URL", help="base URL used in returned URLs")
     serve.add_argument("--workers", type=int, default=1, metavar="N")
     serve.add_argument("--demo", action="store_true", help="load the built-in demo world")
+    serve.add_argument(
+        "--operator-token",
+        metavar="TOKEN",
+        default=None,
+        help="token the control plane /_talksocial/ and the console require (default: "
+        "$TALKSOCIAL_OPERATOR_TOKEN; without one they answer on a loopback bind only)",
+    )
 
     seed = commands.add_parser("seed", help="load a seed file (JSON or YAML)")
     seed.add_argument("file", metavar="FILE")
@@ -119,6 +126,19 @@ def _load_seed(url: str, *documents: tuple[str, Any]) -> list[GeneratedToken]:
     finally:
         engine.dispose()
     return generated
+
+
+def _snapshot_startup(url: str) -> None:
+    """The world right after start-up and seeding, kept for the control plane's `reset`."""
+    from talksocial.storage.admin import snapshot_startup
+    from talksocial.storage.db import make_engine, make_sessionmaker, transaction
+
+    engine = make_engine(url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            snapshot_startup(session)
+    finally:
+        engine.dispose()
 
 
 def _show_generated(tokens: list[GeneratedToken]) -> None:
@@ -258,6 +278,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             documents.append((args.seed, read_seed_file(args.seed)))
         upgrade(url)
         generated = _load_seed(url, *documents) if documents else []
+        _snapshot_startup(url)
     except OSError as exc:
         return _fail(f"cannot read {args.seed}: {exc.strerror or exc}")
     except SeedError as exc:
@@ -266,6 +287,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
     os.environ[ENV_DATABASE_URL] = url
+    from talksocial.api import operator
+
+    if args.operator_token:
+        os.environ[operator.ENV_OPERATOR_TOKEN] = args.operator_token
+    os.environ[operator.ENV_BIND_HOST] = args.host
     if args.public_url:
         os.environ[ENV_PUBLIC_URL] = args.public_url
     else:
@@ -275,6 +301,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     token = DEMO_ACCESS_TOKEN if args.demo else "${ACCESS_TOKEN}"
     print(f"talksocial listening on http://{shown_host}:{args.port} "
           f"({args.workers} worker{'s' if args.workers != 1 else ''}, database {url})")
+    print(operator.describe(operator.configured_token(), args.host))
     _show_generated(generated)
     print("try:")
     print(f'  curl -s "{base}/v1/api/talk/friends?limit=3" -H "Authorization: Bearer {token}"')

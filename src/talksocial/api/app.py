@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from talksocial.api import bench_limit, control, talk, user, wire
 from talksocial.api.context import ServerConfig, ServerContext
+from talksocial.api.faults import ControlMiddleware
 from talksocial.api.openapi import openapi_json
 from talksocial.domain import errors
 from talksocial.oauth import views as oauth_views
@@ -64,7 +66,7 @@ def login_routes() -> list[Route]:
         Route("/v2/user/scopes", user.scopes, methods=["GET"]),
         Route("/v2/user/revoke/scopes", user.revoke_scopes, methods=["POST"]),
         Route("/v2/user/me", user.me, methods=["GET", "POST"]),
-        Route("/_talksocial/clock", control.clock_endpoint, methods=["GET", "POST"]),
+        *control.routes(),
     ]
 
 
@@ -74,6 +76,9 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        control_state = getattr(app.state, "control", None)
+        if control_state is not None:
+            control_state.flush()  # this worker's last quota counts and journal entries
         app.state.ctx.close()
 
     app = Starlette(
@@ -84,6 +89,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             Exception: _unexpected_error,
         },
         lifespan=lifespan,
+        middleware=[Middleware(ControlMiddleware)],
     )
     app.state.ctx = ServerContext.create(config)
     return app
