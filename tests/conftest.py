@@ -43,3 +43,13 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
             server.stop()
         for server in servers:
             assert "Traceback" not in server.log(), server.log()
+
+
+@pytest.fixture
+def server_on(make_server: Callable[..., LiveServer]) -> Callable[[Path], LiveServer]:
+    """Starts a server over an existing SQLite file (stopped when the test ends)."""
+
+    def start(db: Path) -> LiveServer:
+        return make_server(database_url=f"sqlite:///{db}")
+
+    return start

@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from tests.storage import (
     sqlite_url,
     write_seed,
 )
-from tests.support.server import LiveServer, free_port, start_server, talksocial_command
+from tests.support.server import LiveServer, free_port, talksocial_command
 
 WORLD: dict[str, Any] = {
     "apps": [
@@ -60,24 +60,6 @@ def world_db(tmp_path: Path) -> Path:
     db = tmp_path / "world.db"
     seed_ok(write_seed(tmp_path / "world.json", WORLD), db)
     return db
-
-
-@pytest.fixture
-def server_on(tmp_path: Path) -> Iterator[Callable[[Path], LiveServer]]:
-    servers: list[LiveServer] = []
-
-    def start(db: Path) -> LiveServer:
-        server = start_server(tmp_path / f"srv{len(servers)}", database_url=sqlite_url(db))
-        servers.append(server)
-        return server
-
-    try:
-        yield start
-    finally:
-        for server in servers:
-            server.stop()
-        for server in servers:
-            assert "Traceback" not in server.log(), server.log()
 
 
 def issue(db: Path, *args: str) -> str:

@@ -12,7 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from tests.storage import (
     sqlite_url,
     write_seed,
 )
-from tests.support.server import LiveServer, start_server, talksocial_command
+from tests.support.server import LiveServer, talksocial_command
 
 RYAN_PASSWORD = "ryan-secret-pw"
 RYAN_TOKEN = "tok-ryan-plain"
@@ -131,24 +131,6 @@ def copy_db(source: Path, target: Path) -> Path:
         if Path(f"{source}{suffix}").exists():
             shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
     return target
-
-
-@pytest.fixture
-def server_on(tmp_path: Path) -> Iterator[Callable[[Path], LiveServer]]:
-    servers: list[LiveServer] = []
-
-    def start(db: Path) -> LiveServer:
-        server = start_server(tmp_path / f"srv{len(servers)}", database_url=sqlite_url(db))
-        servers.append(server)
-        return server
-
-    try:
-        yield start
-    finally:
-        for server in servers:
-            server.stop()
-        for server in servers:
-            assert "Traceback" not in server.log(), server.log()
 
 
 # --- good files ---------------------------------------------------------------------------------
