@@ -59,6 +59,7 @@ MASKED_PARAMS = frozenset({
 #: Operator pages: not journaled, never faulted. The middleware guards `/_talksocial`; the
 #: console (`/console`) applies the same rule itself, with a login form for browsers.
 _CONTROL_PREFIXES = ("/_talksocial", "/console")
+_PUBLIC_PREFIX = "/_talksocial/avatars/"
 _ERROR_CLASSES: dict[int, type[errors.KakaoError]] = {
     cls.code: cls
     for cls in (errors.InternalError, errors.InvalidArgument, errors.AppConsentNotEnabled,
@@ -360,7 +361,9 @@ class ControlMiddleware:
             return
         path: str = scope["path"]
         if path.startswith(_CONTROL_PREFIXES):
-            refusal = operator.check(scope) if path.startswith("/_talksocial") else None
+            # The placeholder avatars are public images (API answers link to them).
+            guarded = path.startswith("/_talksocial") and not path.startswith(_PUBLIC_PREFIX)
+            refusal = operator.check(scope) if guarded else None
             if refusal is not None:
                 await _send_json(send, refusal.status, {"msg": refusal.msg, "code": -401
                                                         if refusal.status == 401 else -403})
