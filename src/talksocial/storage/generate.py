@@ -60,6 +60,7 @@ from talksocial.domain.collation import collation_key
 from talksocial.domain.consent import ALL_SCOPES, FRIENDS, required_items
 from talksocial.domain.friends import DisplayedProfile, is_listable, resolve_profile_for_viewer
 from talksocial.domain.secrets import sha256_hex
+from talksocial.storage.friend_index import rank_positions
 
 MANIFEST_FORMAT = "talksocial-generate-manifest/1"
 FIRST_APP_ID = 900001
@@ -477,6 +478,29 @@ class _Writer:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
         self.counts: dict[str, int] = {}
+        self.phases: dict[str, float] = {}
+        self._lap = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = round(now - self._lap, 3)
+        self._lap = now
+
+    def foreign_keys(self) -> list[tuple[str, str, str]]:
+        """(table, name, definition) of the foreign keys of the big tables on PostgreSQL, where
+        checking each row costs more than one validating join at the end. (SQLite's are
+        switched off for the load instead: it cannot add a constraint to a table.)"""
+        if not self.postgres:
+            return []
+        rows = self.conn.execute(
+            text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' AND connamespace = "
+                "current_schema()::regnamespace AND conrelid::regclass::text = ANY(:tables)"
+            ),
+            {"tables": list(_BIG_TABLES)},
+        )
+        return sorted((str(t), str(n), str(d)) for t, n, d in rows)
 
     def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -569,6 +593,7 @@ def generate_world(
     started = clock()
     _say(options, "planning accounts, links and multi-profiles ...")
     plan = _plan(options)
+    planned = clock()
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
@@ -577,7 +602,8 @@ def generate_world(
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             with conn.begin():
-                manifest_owners, counts = _generate_in(conn, plan)
+                manifest_owners, counts, phases = _generate_in(conn, plan)
+            committing = clock()
         finally:
             if sqlite:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
@@ -606,10 +632,17 @@ def generate_world(
         "owners": manifest_owners,
         "counts": counts,
         "elapsed_seconds": round(elapsed, 3),
+        "phases": {
+            "plan": round(planned - started, 3),
+            **phases,
+            "commit": round(clock() - committing, 3),
+        },
     }
 
 
-def _generate_in(conn: Connection, plan: _Plan) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _generate_in(
+    conn: Connection, plan: _Plan
+) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, float]]:
     options = plan.options
     if not _empty(conn):
         raise GenerateError(
@@ -619,18 +652,28 @@ def _generate_in(conn: Connection, plan: _Plan) -> tuple[list[dict[str, Any]], d
     if not writer.postgres:
         conn.exec_driver_sql("PRAGMA cache_size=-200000")
     indexes = writer.secondary_indexes()
+    foreign_keys = writer.foreign_keys()
+    for table, name, _definition in foreign_keys:
+        conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     owners = _write_world(writer, plan)
+    writer.lap("rows")
     _say(options, f"rebuilding {len(indexes)} indexes ...")
     for _name, sql in indexes:
         conn.exec_driver_sql(sql)
+    writer.lap("indexes")
+    if foreign_keys:
+        _say(options, f"restoring {len(foreign_keys)} foreign keys ...")
+    for table, name, definition in foreign_keys:
+        conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     writer.finish(("accounts", "multi_profiles", "tokens"))
     if writer.postgres:
         for table in _BIG_TABLES + ("accounts", "tokens"):
             conn.exec_driver_sql(f"ANALYZE {table}")
+    writer.lap("constraints")
     _say(options, "committing ...")
-    return owners, dict(sorted(writer.counts.items()))
+    return owners, dict(sorted(writer.counts.items())), writer.phases
 
 
 def _write_world(writer: _Writer, plan: _Plan) -> list[dict[str, Any]]:
@@ -756,7 +799,7 @@ _FRIENDSHIP_COLUMNS = (
 )
 _FRIEND_ROW_COLUMNS = (
     "app_id", "owner_id", "friend_id", "user_id", "uuid", "nickname", "thumbnail_url",
-    "favorite", "ko_key", "en_key",
+    "favorite", "ko_key", "en_key", "ko_rank", "en_rank", "fav_ko_rank", "fav_en_rank",
 )
 
 
@@ -787,6 +830,7 @@ def _write_friends(writer: _Writer, plan: _Plan) -> list[tuple[int, int, int, in
                 continue  # the owner is not linked: no list in this app
             user_ids, uuids, ok = plan.user_ids[a], plan.uuids[a], plan.friends_ok[a]
             total = favorites = 0
+            first_row = len(rows_out)
             for friend, favorite, hidden, blocked in entries:
                 if not is_listable(
                     hidden=hidden,
@@ -816,6 +860,10 @@ def _write_friends(writer: _Writer, plan: _Plan) -> list[tuple[int, int, int, in
                 favorites += 1 if favorite else 0
             if total:
                 self_counts.append((app_id, owner_id, total, favorites))
+                # the rows' positions in the list, as friend_index._rerank stores them
+                group = rows_out[first_row:]
+                ranks = rank_positions([(r[8], r[9], r[3], r[7]) for r in group])
+                rows_out[first_row:] = [(*r, *k) for r, k in zip(group, ranks, strict=True)]
         done += 1
         if len(entries_out) >= options.batch_rows or len(rows_out) >= options.batch_rows:
             writer.write("friendships", _FRIENDSHIP_COLUMNS, entries_out)
