@@ -34,3 +34,8 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+.PHONY: generate-figures
+# The world generator at full size on both databases (minutes; not part of `make test`).
+generate-figures: $(STAMP)
+	bash scripts/measure-generator.sh
