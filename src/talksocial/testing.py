@@ -162,8 +162,14 @@ class KakaoWorld:
         """Move the server's clock forward (tokens and codes expire as if time had passed)."""
         import httpx
 
+        # The control plane wants the operator token when the server was given one (from the
+        # environment the server inherited).
+        token = os.environ.get("TALKSOCIAL_OPERATOR_TOKEN")
         response = httpx.post(
-            self.base_url + "/_talksocial/clock", json={"advance_seconds": seconds}, timeout=30.0
+            self.base_url + "/_talksocial/clock",
+            json={"advance_seconds": seconds},
+            headers={"X-Talksocial-Operator-Token": token} if token else {},
+            timeout=30.0,
         )
         response.raise_for_status()
 

@@ -815,12 +815,17 @@ def issue_token(
     scopes: Any = None,
     lifetime: Any = ACCESS_TOKEN_LIFETIME,
 ) -> tuple[str, Token]:
-    """A new access token (the account is linked first when it is not: `scopes` then sets the
-    agreed items, else the app's required ones; on a linked account `scopes`, when given,
-    replaces the agreed items). `lifetime` in seconds (0 or less: already expired)."""
+    """A new access token, as `talksocial token issue` (SPEC §9): the account is linked first
+    when it is not; `scopes`, when given, sets the link's agreed items to the app's required
+    items plus those named. `lifetime` in seconds (0 or less: already expired)."""
     app = get_app(session, app_id)
     account = get_account(session, account_key)
     seconds = _int(lifetime, "lifetime", minimum=-(10**9), maximum=10**9)
+    if scopes is not None:
+        named = _str_list(scopes, "scopes")
+        required = required_items(json.loads(app.consent_items))
+        scopes = required + [n for i, n in enumerate(named)
+                             if n not in required and n not in named[:i]]
     existing = session.get(Link, (app.id, account.id))
     if existing is None:
         link(session, app.id, account.key, {"scopes": scopes} if scopes is not None else None)
