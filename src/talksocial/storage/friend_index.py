@@ -19,7 +19,18 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from talksocial.domain.collation import collation_key
@@ -165,6 +176,79 @@ def _recount(conn: Connection, owners: set[tuple[int, int]] | None) -> None:
         )
 
 
+def rank_positions(rows: Sequence[tuple[bytes, bytes, int, int]]) -> list[tuple[int, ...]]:
+    """For the rows of ONE (app, owner) list, given as (ko_key, en_key, user_id, favorite):
+    each row's (ko_rank, en_rank, fav_ko_rank, fav_en_rank), as `_rerank` stores them. For
+    writers that build rows in bulk (`storage.generate`)."""
+    out = [[0, 0, 0, 0] for _ in rows]
+    for column, key in ((0, 0), (1, 1)):
+        order = sorted(range(len(rows)), key=lambda i: (rows[i][key], rows[i][2]))
+        block_rank = {0: 0, 1: 0}
+        for rank, i in enumerate(order):
+            out[i][column] = rank
+            fav = 1 if rows[i][3] else 0
+            out[i][column + 2] = block_rank[fav]
+            block_rank[fav] += 1
+    return [tuple(r) for r in out]
+
+
+def _rank_select(where: ColumnElement[bool]) -> Any:
+    whole = (FriendRow.app_id, FriendRow.owner_id)
+    block = (FriendRow.app_id, FriendRow.owner_id, FriendRow.favorite)
+
+    def position(partition: tuple[Any, ...], key: Any) -> Any:
+        return func.row_number().over(partition_by=partition, order_by=(key, FriendRow.user_id)) - 1
+
+    return (
+        select(
+            FriendRow.app_id,
+            FriendRow.owner_id,
+            FriendRow.friend_id,
+            position(whole, FriendRow.ko_key).label("ko_rank"),
+            position(whole, FriendRow.en_key).label("en_rank"),
+            position(block, FriendRow.ko_key).label("fav_ko_rank"),
+            position(block, FriendRow.en_key).label("fav_en_rank"),
+        )
+        .where(where)
+        .subquery("ranked")
+    )
+
+
+def _rerank(conn: Connection, owners: set[tuple[int, int]] | None) -> None:
+    """Recomputes the ranks (models.FriendRow) of the given (app, owner) lists (all when None):
+    one UPDATE per chunk of lists, writing only the rows whose position changed."""
+    def run(where: ColumnElement[bool]) -> None:
+        r = _rank_select(where)
+        conn.execute(
+            update(FriendRow)
+            .where(
+                FriendRow.app_id == r.c.app_id,
+                FriendRow.owner_id == r.c.owner_id,
+                FriendRow.friend_id == r.c.friend_id,
+                or_(
+                    FriendRow.ko_rank != r.c.ko_rank,
+                    FriendRow.en_rank != r.c.en_rank,
+                    FriendRow.fav_ko_rank != r.c.fav_ko_rank,
+                    FriendRow.fav_en_rank != r.c.fav_en_rank,
+                ),
+            )
+            .values(
+                ko_rank=r.c.ko_rank,
+                en_rank=r.c.en_rank,
+                fav_ko_rank=r.c.fav_ko_rank,
+                fav_en_rank=r.c.fav_en_rank,
+            )
+        )
+
+    if owners is None:
+        run(true())
+        return
+    pairs = sorted(owners)
+    for start in range(0, len(pairs), _CHUNK):
+        chunk = pairs[start : start + _CHUNK]
+        run(or_(*(and_(FriendRow.app_id == a, FriendRow.owner_id == o) for a, o in chunk)))
+
+
 def _refresh(
     session: Session, entries: ColumnElement[bool], rows: ColumnElement[bool] | None
 ) -> None:
@@ -176,6 +260,7 @@ def _refresh(
         conn.execute(delete(FriendRow))
         _insert_rows(conn, _rows_to_insert(_candidate_rows(conn, entries)))
         _recount(conn, None)
+        _rerank(conn, None)
         return
     touched: set[tuple[int, int]] = {
         (r.app_id, r.owner_id)
@@ -187,6 +272,7 @@ def _refresh(
     touched.update((r["app_id"], r["owner_id"]) for r in new_rows)
     if touched:
         _recount(conn, touched)
+        _rerank(conn, touched)
 
 
 def refresh_all(session: Session) -> None:

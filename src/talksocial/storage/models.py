@@ -156,14 +156,21 @@ class FriendRow(Base):
 
     Maintained on every write that changes who is listable or how a friend looks to the owner
     (`storage.friend_index`), so that a page is one indexed range scan. Sort keys are bytes
-    compared as bytes on every database; `user_id` is the unique tie-breaker (SPEC §5)."""
+    compared as bytes on every database; `user_id` is the unique tie-breaker (SPEC §5).
+
+    The ranks are each row's 0-based position in its (app, owner) list ordered by
+    (key, user_id) ascending: `*_rank` over the whole list (`friend_order=nickname`),
+    `fav_*_rank` within its favorite block (`friend_order=favorite`). A page at any offset is
+    then a seek on a rank range (descending: size - 1 - rank), not a walk past `offset` rows.
+    On SQLite (migration 0004) the rank indexes also carry the returned columns, so a page
+    never touches the table; SQLite cannot INCLUDE, so they are trailing key columns."""
 
     __tablename__ = "friend_rows"
     __table_args__ = (
-        Index("ix_friend_rows_ko", "app_id", "owner_id", "ko_key", "user_id"),
-        Index("ix_friend_rows_en", "app_id", "owner_id", "en_key", "user_id"),
-        Index("ix_friend_rows_fav_ko", "app_id", "owner_id", "favorite", "ko_key", "user_id"),
-        Index("ix_friend_rows_fav_en", "app_id", "owner_id", "favorite", "en_key", "user_id"),
+        Index("ix_friend_rows_ko_rank", "app_id", "owner_id", "ko_rank"),
+        Index("ix_friend_rows_en_rank", "app_id", "owner_id", "en_rank"),
+        Index("ix_friend_rows_fav_ko_rank", "app_id", "owner_id", "favorite", "fav_ko_rank"),
+        Index("ix_friend_rows_fav_en_rank", "app_id", "owner_id", "favorite", "fav_en_rank"),
         Index("ix_friend_rows_friend", "friend_id"),
     )
 
@@ -177,6 +184,10 @@ class FriendRow(Base):
     favorite: Mapped[int] = mapped_column(Integer)  # 1 or 0
     ko_key: Mapped[bytes] = mapped_column(LargeBinary)
     en_key: Mapped[bytes] = mapped_column(LargeBinary)
+    ko_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    en_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fav_ko_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fav_en_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FriendCount(Base):

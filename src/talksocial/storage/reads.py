@@ -75,6 +75,28 @@ class LinkedProfile:
     thumbnail_url: str | None
 
 
+@lru_cache(maxsize=16)
+def _page_sql(lang: Lang, desc: bool, favorite: int | None, qmark: bool) -> str:
+    """The page query of one slice: the whole list (`favorite` None, friend_order=nickname) or
+    one favorite block, ascending or descending, by ko or en order."""
+    key = "ko" if lang == "ko" else "en"
+    if favorite is None:
+        rank, block, size = f"{key}_rank", "", "total_count"
+    else:
+        rank, block = f"fav_{key}_rank", "AND favorite = ?"
+        size = "favorite_count" if favorite else "total_count - favorite_count"
+    if desc:
+        n = f"(SELECT {size} FROM friend_counts WHERE app_id = ? AND owner_id = ?)"
+        bounds, direction = f"{rank} >= {n} - ? AND {rank} <= {n} - 1 - ?", "DESC"
+    else:
+        bounds, direction = f"{rank} >= ? AND {rank} < ?", "ASC"
+    sql = (
+        "SELECT user_id, uuid, nickname, thumbnail_url, favorite FROM friend_rows "
+        f"WHERE app_id = ? AND owner_id = ? {block} AND {bounds} ORDER BY {rank} {direction}"
+    )
+    return sql if qmark else sql.replace("?", "%s")
+
+
 class ReadStore:
     """Read queries on one DBAPI connection. Not shared between threads or processes."""
 
@@ -109,6 +131,23 @@ class ReadStore:
             raise
         if not self._qmark:
             conn.rollback()  # end the implicit transaction psycopg opened
+        return rows
+
+    def _fetch_sql(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """`_fetch` for SQL already in the driver's paramstyle."""
+        return self._fetch(sql, params) if self._qmark else self._fetch_translated(sql, params)
+
+    def _fetch_translated(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        conn = self._connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql, tuple(params))
+            rows: list[Any] = cursor.fetchall()
+            cursor.close()
+        except Exception:
+            self.close()
+            raise
+        conn.rollback()
         return rows
 
     def clock_now(self) -> float:
@@ -174,28 +213,22 @@ class ReadStore:
     def friends_page(
         self, app_id: int, owner_id: int, lang: Lang, query: PageQuery, slices: list[Slice]
     ) -> list[tuple[int, str, str, str | None, int]]:
-        """Rows (user_id, uuid, nickname, thumbnail_url, favorite) of the planned slices."""
-        key = "ko_key" if lang == "ko" else "en_key"
-        direction = "DESC" if query.order == "desc" else "ASC"
+        """Rows (user_id, uuid, nickname, thumbnail_url, favorite) of the planned slices: each a
+        seek on a rank range (models.FriendRow), whatever the offset."""
+        desc = query.order == "desc"
         out: list[tuple[int, str, str, str | None, int]] = []
         for s in slices:
-            fav_filter = "" if s.favorite is None else "AND favorite = ?"
+            sql = _page_sql(lang, desc, s.favorite, self._qmark)
             params: list[Any] = [app_id, owner_id]
             if s.favorite is not None:
                 params.append(s.favorite)
-            params += [s.limit, s.offset]
-            out.extend(
-                self._fetch(
-                    f"""
-                    SELECT user_id, uuid, nickname, thumbnail_url, favorite
-                    FROM friend_rows
-                    WHERE app_id = ? AND owner_id = ? {fav_filter}
-                    ORDER BY {key} {direction}, user_id {direction}
-                    LIMIT ? OFFSET ?
-                    """,
-                    params,
-                )
-            )
+            if desc:
+                # descending positions [offset, offset + limit) of a block of n rows are the
+                # ranks n - offset - limit .. n - 1 - offset; n is read in the same statement
+                params += [app_id, owner_id, s.offset + s.limit, app_id, owner_id, s.offset]
+            else:
+                params += [s.offset, s.offset + s.limit]
+            out.extend(self._fetch_sql(sql, params))
         return out
 
     def linked_profiles(self, app_id: int, user_ids: Sequence[int]) -> dict[int, LinkedProfile]:
