@@ -263,6 +263,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _served_base(args: argparse.Namespace) -> str:
+    """The base URL clients reach this server at (for the demo world's avatar URLs)."""
+    if args.public_url:
+        return str(args.public_url)
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    return f"http://[{host}]:{args.port}" if ":" in host else f"http://{host}:{args.port}"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from talksocial.api.context import ENV_PUBLIC_URL
     from talksocial.demo import DEMO_ACCESS_TOKEN, demo_world
@@ -273,7 +281,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         return _fail("--workers must be at least 1")
     try:
-        documents = [("the demo world", demo_world())] if args.demo else []
+        documents = [("the demo world", demo_world(_served_base(args)))] if args.demo else []
         if args.seed:
             documents.append((args.seed, read_seed_file(args.seed)))
         upgrade(url)

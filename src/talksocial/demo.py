@@ -21,6 +21,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from talksocial.console.avatars import avatar_path
+
 DEMO_ACCESS_TOKEN = "demo-access-token"
 DEMO_ADMIN_KEY = "demo-admin-key"
 DEMO_REST_API_KEY = "demo-rest-api-key"
@@ -295,7 +297,34 @@ def _build() -> dict[str, Any]:
 
 _DEMO = _build()
 
+#: Accounts whose image URLs the seed's samples (and the golden tests) spell out; every other
+#: demo profile shows a server-drawn avatar when the world is served.
+_LITERAL_IMAGES = {
+    "muzi", "apeach", "ryan", "jordy", "scappy", "tube", "vivi",
+    "viewer-xxx", "target-yyy", "target-zzz",
+}
 
-def demo_world() -> dict[str, Any]:
-    """A fresh copy of the demo seed document."""
-    return copy.deepcopy(_DEMO)
+
+def _use_avatars(world: dict[str, Any], base_url: str) -> None:
+    def point(profile: dict[str, Any]) -> None:
+        if "profile_image_url" in profile:
+            url = base_url.rstrip("/") + avatar_path(profile["nickname"])
+            profile["profile_image_url"] = url
+            profile["thumbnail_url"] = url
+
+    for account in world["accounts"]:
+        if account["key"] in _LITERAL_IMAGES:
+            continue
+        point(account["profile"])
+        for mp in account.get("multi_profiles", []):
+            point(mp)
+
+
+def demo_world(avatar_base_url: str | None = None) -> dict[str, Any]:
+    """A fresh copy of the demo seed document. With `avatar_base_url` (the served base URL),
+    the profiles the seed's samples do not spell out point at the server's own placeholder
+    avatars (`/_talksocial/avatars/{nickname}.svg`), which load offline."""
+    world = copy.deepcopy(_DEMO)
+    if avatar_base_url is not None:
+        _use_avatars(world, avatar_base_url)
+    return world

@@ -17,6 +17,7 @@ from talksocial.api import bench_limit, control, talk, user, wire
 from talksocial.api.context import ServerConfig, ServerContext
 from talksocial.api.faults import ControlMiddleware
 from talksocial.api.openapi import openapi_json
+from talksocial.console.routes import console_routes
 from talksocial.domain import errors
 from talksocial.oauth import views as oauth_views
 
@@ -48,6 +49,7 @@ def routes() -> list[Route]:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         *login_routes(),
         *bench_limit.limit_routes(),
+        *console_routes(),
     ]
 
 

@@ -231,6 +231,10 @@ def links(
     ], total
 
 
+def account_id(s: Session, key: str) -> int | None:
+    return s.scalar(select(Account.id).where(Account.key == key))
+
+
 def link(s: Session, app_id: int, account_key: str) -> LinkView | None:
     account = s.scalar(select(Account).where(Account.key == account_key))
     if account is None:

@@ -396,9 +396,13 @@ async def _links_page(
         if chosen is None and account_key and all_apps:
             chosen = all_apps[0]
         current = queries.link(s, chosen.id, account_key) if chosen and account_key else None
+        # The table: the chosen account's links in every app, else the chosen app's links.
+        account_id = queries.account_id(s, account_key) if account_key else None
         rows, total = queries.links(
-            s, app_id=app_id if chosen is not None and app_id == chosen.id else None,
-            offset=offset,
+            s,
+            app_id=app_id if account_id is None and chosen is not None and app_id == chosen.id
+            else None,
+            account_id=account_id, offset=offset,
         )
         return all_apps, chosen, current, rows, total, queries.account_keys(s)
 

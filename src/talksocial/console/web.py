@@ -4,8 +4,6 @@ renders as text)."""
 
 from __future__ import annotations
 
-import ipaddress
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -18,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from talksocial.api import operator
 from talksocial.api.context import ServerContext
 from talksocial.console import sessions
 from talksocial.console.avatars import avatar_path
@@ -59,25 +58,14 @@ class Rule:
     operator_token: str | None
 
 
-ENV_OPERATOR_TOKEN = "TALKSOCIAL_OPERATOR_TOKEN"
-ENV_BIND_HOST = "TALKSOCIAL_BIND_HOST"
-
-
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost",):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def operator_rule(request: Request) -> Rule:
-    token = os.environ.get(ENV_OPERATOR_TOKEN) or None
+    """The control API's rule (`api.operator`), with a login form instead of a header."""
+    token = operator.configured_token()
     if token is not None:
         return Rule(Mode.TOKEN, token)
-    host = os.environ.get(ENV_BIND_HOST, "127.0.0.1")
-    return Rule(Mode.OPEN if _is_loopback(host) else Mode.CLOSED, None)
+    if operator.is_loopback(operator.bind_host(request.scope)):
+        return Rule(Mode.OPEN, None)
+    return Rule(Mode.CLOSED, None)
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -90,7 +78,7 @@ def is_loopback_url(url: str | None) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and _is_loopback(parts.hostname or "")
+    return parts.scheme in ("http", "https") and operator.is_loopback(parts.hostname)
 
 
 def image(url: str | None, seed: str) -> dict[str, str]:
