@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchmarks import scenarios, server, wrk
 from benchmarks.run import CACHE, machine, send_with
-from benchmarks.world import WorldSpec, ensure_world, issue_tokens
+from benchmarks.world import WorldSpec, ensure_world
 
 
 def _frame_name(frame: str) -> str:
@@ -68,7 +68,6 @@ def main(argv: list[str] | None = None) -> int:
     out = CACHE.resolve() / "profiles" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True)
     world = ensure_world(CACHE, WorldSpec())
-    issue_tokens(world)
     requests = {r.name: r for r in scenarios.build_requests(world)}
     req = requests[args.scenario]
     script = out / f"{req.name}.lua"

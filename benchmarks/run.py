@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from benchmarks import report, scenarios, server, wrk
-from benchmarks.world import WorldSpec, ensure_world, issue_tokens
+from benchmarks.world import WorldSpec, ensure_world
 
 CACHE = Path(".bench")
 
@@ -75,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True)
     spec = WorldSpec()
     world = ensure_world(CACHE, spec)
-    issue_tokens(world)
     requests = scenarios.build_requests(world)
     if args.only:
         wanted = set(args.only.split(","))
@@ -133,9 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         },
         "world": {
             "generator": world.generator,
+            "command": f"talksocial generate --accounts {spec.accounts} --friends-per-account "
+            f"{spec.friends_per_account} --hub-owners {','.join(map(str, spec.owners))} "
+            f"--seed-random {spec.seed}",
             "accounts": world.accounts,
+            "rows": world.counts,
             "owners_listable_friends": sorted(world.owners),
-            "database": "SQLite",
+            "database": "SQLite (WAL), one file",
         },
         "wrk": {
             "threads": wrk.THREADS,

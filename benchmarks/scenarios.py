@@ -73,7 +73,7 @@ def build_requests(world: World) -> list[BenchRequest]:
     deep = middle - LIMIT
 
     def bearer(size: int) -> dict[str, str]:
-        return {"Authorization": f"Bearer {world.tokens[size]}"}
+        return {"Authorization": f"Bearer {world.token(size)}"}
 
     def page(size: int, offset: int = 0) -> Expect:
         return Expect("friends", elements=min(LIMIT, size - offset), total_count=size)
