@@ -35,6 +35,26 @@ test: lint typecheck pytest
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
+# Load test on loopback side by side with the stack's own limit (README "Benchmarks"; about
+# 4 minutes, plus about 2 to generate the cached world the first time; not part of `make test`).
+# `make bench BENCH_ARGS="--publish docs/bench"` writes the report committed in docs/bench/.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[server,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q wrk; }
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+.PHONY: bench-profile
+# py-spy profile of the friends page under wrk, summarised into docs/bench/profile-friends.txt.
+bench-profile: $(BENCH_STAMP)
+	command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q wrk; }
+	$(BIN)/python -m benchmarks.profile --output docs/bench/profile-friends.txt
+
 .PHONY: generate-figures
 # The world generator at full size on both databases (minutes; not part of `make test`).
 generate-figures: $(STAMP)
