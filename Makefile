@@ -59,3 +59,10 @@ bench-profile: $(BENCH_STAMP)
 # The world generator at full size on both databases (minutes; not part of `make test`).
 generate-figures: $(STAMP)
 	bash scripts/measure-generator.sh
+
+# The console's pages as PNG in docs/screenshots/ (committed; README "Console"). Headless Debian
+# chromium against `serve --demo` on a free loopback port; not part of `make test`.
+screenshots: $(STAMP)
+	command -v chromium >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q chromium; }
+	$(BIN)/python scripts/screenshots.py
