@@ -264,3 +264,31 @@ def test_static_files(demo_server: LiveServer, tmp_path: Path) -> None:
     for path in ("/console/static/..%2Fviews.py", "/console/static/nope.css",
                  "/console/static/templates"):
         assert demo_server.get(path).status_code == 404, path
+
+
+def test_the_clock_page_moves_the_server_clock(make_server: Callable[..., LiveServer]) -> None:
+    server = make_server(demo=True)
+    issued = expect(server.post("/_talksocial/tokens",
+                                json={"app": 1001, "account": "neo", "lifetime": 60}), 201)
+    token = bearer(issued["access_token"])
+    expect(server.get("/v1/api/talk/friends", headers=token), 200)
+
+    client = server.client(follow_redirects=False)
+    csrf = csrf_of(client.get("/console/clock").text)
+    r = client.post("/console/clock", data={"csrf_token": csrf, "action": "advance",
+                                            "amount": "2", "unit": "minutes"})
+    assert r.status_code == 303 and r.headers["location"] == "/console/clock?ok=clock-set"
+    assert 'id="offset">120 s<' in client.get("/console/clock").text
+    body = expect(server.get("/v1/api/talk/friends", headers=token), 401)
+    assert body["reason"] == "ACCESS_TOKEN_EXPIRED"
+    assert 119 < expect(server.get("/_talksocial/clock"), 200)["offset_seconds"] < 121
+
+    r = client.post("/console/clock", data={"csrf_token": csrf, "action": "advance",
+                                            "amount": "soon", "unit": "minutes"})
+    assert r.status_code == 400 and "the amount must be a number" in r.text
+    r = client.post("/console/clock", data={"csrf_token": csrf, "action": "set",
+                                            "now": "2030-01-01T00:00:00Z"})
+    assert r.status_code == 303
+    assert expect(server.get("/_talksocial/clock"), 200)["now"].startswith("2030-01-01T00:00:0")
+    client.post("/console/clock", data={"csrf_token": csrf, "action": "reset"})
+    assert expect(server.get("/_talksocial/clock"), 200)["offset_seconds"] == 0

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from talksocial.console import queries
 from talksocial.console.views import int_or_none, iso, ok_message, read, write
 from talksocial.console.web import Console, page, redirect
 from talksocial.storage import admin, clock
@@ -58,8 +59,6 @@ async def _faults_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     def load(s: Session) -> Any:
-        from talksocial.console import queries
-
         rules = [admin.fault_view(s, r) for r in admin.list_faults(s)]
         return rules, queries.apps(s)
 
@@ -190,8 +189,6 @@ def _new_offset(form: dict[str, str], current: float) -> float:
         except ValueError:
             raise admin.AdminError("the time must be ISO 8601, e.g. 2030-01-01T00:00:00Z") from None
         if parsed.tzinfo is None:
-            from datetime import UTC
-
             parsed = parsed.replace(tzinfo=UTC)
         return parsed.timestamp() - time.time()
     raise admin.AdminError("choose set, advance or reset")
@@ -204,8 +201,6 @@ async def set_clock(con: Console) -> Response:
         if abs(offset) > MAX_OFFSET:
             raise admin.AdminError("that is out of range")
         clock.set_offset(s, offset)
-        # Workers cache the clock behind the control version.
-        admin.bump_version(s)
 
     try:
         await write(con, save)
