@@ -450,19 +450,24 @@ def friend_entries(plan: _Plan, owner: int) -> list[_Entry]:
     seen = {owner}
     friends: list[int] = []
     m = options.friends_per_account
+    width = 2 * _NEIGHBOURHOOD_WIDTH + 1
+    draw = rng.random
     while len(friends) < m:
-        if rng.random() < _NEIGHBOURHOOD:
-            candidate = (owner + rng.randint(-_NEIGHBOURHOOD_WIDTH, _NEIGHBOURHOOD_WIDTH)) % n
+        # random() alone: randint/randrange cost several times more per call.
+        if draw() < _NEIGHBOURHOOD:
+            candidate = (owner - _NEIGHBOURHOOD_WIDTH + int(draw() * width)) % n
         else:
-            candidate = rng.randrange(n)
+            candidate = int(draw() * n)
         if candidate not in seen:
             seen.add(candidate)
             friends.append(candidate)
     out: list[_Entry] = []
+    hidden_to = _FAVORITE + _HIDDEN
+    blocked_to = hidden_to + _BLOCKED
     for f in friends:
-        roll = rng.random()
-        out.append((f, roll < _FAVORITE, _FAVORITE <= roll < _FAVORITE + _HIDDEN,
-                    _FAVORITE + _HIDDEN <= roll < _FAVORITE + _HIDDEN + _BLOCKED))
+        roll = draw()
+        out.append((f, roll < _FAVORITE, _FAVORITE <= roll < hidden_to,
+                    hidden_to <= roll < blocked_to))
     return out
 
 
@@ -603,7 +608,7 @@ def generate_world(
         try:
             with conn.begin():
                 manifest_owners, counts, phases = _generate_in(conn, plan)
-            committing = clock()
+                committing = clock()
         finally:
             if sqlite:
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
@@ -815,47 +820,78 @@ def _write_friends(writer: _Writer, plan: _Plan) -> list[tuple[int, int, int, in
     rows_out: list[tuple[Any, ...]] = []
     app_ids = [app.id for app in plan.apps]
     self_counts: list[tuple[int, int, int, int]] = []
+
+    def sort_keys(name: str) -> tuple[bytes, bytes]:
+        found = keys.get(name)
+        if found is None:
+            found = keys[name] = (collation_key(name, "ko"), collation_key(name, "en"))
+        return found
+
+    # Per app, per friend: what a list row of that friend holds under the default profile, or
+    # None when the friend is listed in no list of the app (the friend's half of the rule;
+    # the entry's half, hidden or blocked, is applied per entry below).
+    bases: list[list[tuple[Any, ...] | None]] = []
+    for a in range(len(app_ids)):
+        user_ids, uuids, ok = plan.user_ids[a], plan.uuids[a], plan.friends_ok[a]
+        app_bases: list[tuple[Any, ...] | None] = []
+        for friend in range(n):
+            if not is_listable(
+                hidden=False,
+                blocked=False,
+                friend_linked=user_ids[friend] is not None,
+                friend_scopes=(FRIENDS,) if ok[friend] else (),
+                friend_talk_user=plan.talk_user[friend],
+            ):
+                app_bases.append(None)
+                continue
+            name = plan.nicknames[friend]
+            app_bases.append(
+                (friend + 1, user_ids[friend], uuids[friend], name, plan.images[friend][1],
+                 *sort_keys(name))
+            )
+        bases.append(app_bases)
+    shows = {owner for owner, _friend in plan.shown}  # accounts showing someone a multi-profile
+    shown_map = plan.shown
     done = 0
     for owner in range(n):
         entries = friend_entries(plan, owner)
         plan.entries_cache.pop(owner, None)
         owner_id = owner + 1
+        owner_shows = owner in shows
         for position, (friend, favorite, hidden, blocked) in enumerate(entries):
-            mp = plan.shown.get((owner, friend))
+            mp = shown_map.get((owner, friend)) if owner_shows else None
             entries_out.append(
                 (owner_id, friend + 1, favorite, hidden, blocked, mp.id if mp else None, position)
             )
         for a, app_id in enumerate(app_ids):
             if plan.user_ids[a][owner] is None:
                 continue  # the owner is not linked: no list in this app
-            user_ids, uuids, ok = plan.user_ids[a], plan.uuids[a], plan.friends_ok[a]
+            app_bases = bases[a]
             total = favorites = 0
             first_row = len(rows_out)
             for friend, favorite, hidden, blocked in entries:
-                if not is_listable(
-                    hidden=hidden,
-                    blocked=blocked,
-                    friend_linked=user_ids[friend] is not None,
-                    friend_scopes=(FRIENDS,) if ok[friend] else (),
-                    friend_talk_user=plan.talk_user[friend],
-                ):
+                if hidden or blocked:
                     continue
-                image, thumb = plan.images[friend]
-                assigned = plan.shown.get((friend, owner))
-                shown = resolve_profile_for_viewer(
-                    DisplayedProfile(plan.nicknames[friend], image, thumb),
-                    DisplayedProfile(assigned.nickname, assigned.profile_image_url,
-                                     assigned.thumbnail_url) if assigned else None,
-                )
-                sort_keys = keys.get(shown.nickname)
-                if sort_keys is None:
-                    sort_keys = (collation_key(shown.nickname, "ko"),
-                                 collation_key(shown.nickname, "en"))
-                    keys[shown.nickname] = sort_keys
-                rows_out.append(
-                    (app_id, owner_id, friend + 1, user_ids[friend], uuids[friend],
-                     shown.nickname, shown.thumbnail_url, 1 if favorite else 0, *sort_keys)
-                )
+                base = app_bases[friend]
+                if base is None:
+                    continue
+                assigned = shown_map.get((friend, owner)) if friend in shows else None
+                if assigned is None:
+                    rows_out.append(
+                        (app_id, owner_id, base[0], base[1], base[2], base[3], base[4],
+                         1 if favorite else 0, base[5], base[6])
+                    )
+                else:
+                    image, thumb = plan.images[friend]
+                    shown = resolve_profile_for_viewer(
+                        DisplayedProfile(plan.nicknames[friend], image, thumb),
+                        DisplayedProfile(assigned.nickname, assigned.profile_image_url,
+                                         assigned.thumbnail_url),
+                    )
+                    rows_out.append(
+                        (app_id, owner_id, base[0], base[1], base[2], shown.nickname,
+                         shown.thumbnail_url, 1 if favorite else 0, *sort_keys(shown.nickname))
+                    )
                 total += 1
                 favorites += 1 if favorite else 0
             if total:
