@@ -28,6 +28,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
@@ -49,8 +50,10 @@ log = logging.getLogger("talksocial")
 
 SCOPE_KEY = "talksocial.control"
 FLUSH_SECONDS = 0.5
+#: The journal is flushed less often: it keeps only the newest entries anyway, and the journal
+#: endpoint flushes the worker that answers it first.
+JOURNAL_FLUSH_SECONDS = 2.0
 NEAR_LIMIT = 50
-JOURNAL_BUFFER_MAX = 2000
 #: Query parameters whose values the journal never keeps.
 MASKED_PARAMS = frozenset({
     "access_token", "refresh_token", "code", "code_verifier", "client_id", "client_secret",
@@ -126,7 +129,10 @@ class ControlState:
     limits: dict[tuple[int, str], int] = field(default_factory=dict)
     flushed: dict[tuple[int, str, str], int] = field(default_factory=dict)
     pending: dict[tuple[int, str, str], int] = field(default_factory=dict)
-    journal: list[dict[str, Any]] = field(default_factory=list)
+    #: The newest entries only: under load a flush writes at most JOURNAL_KEEP of them.
+    journal: deque[tuple[Any, ...]] = field(
+        default_factory=lambda: deque(maxlen=admin.JOURNAL_KEEP)
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
     flusher: asyncio.Task[None] | None = None
 
@@ -264,14 +270,20 @@ class ControlState:
             if epoch == self.epoch:
                 self.flushed.update(totals)
 
-    def flush(self) -> None:
-        """Writes this worker's counts and journal entries (one transaction each)."""
+    def flush(self, *, journal: bool = True) -> None:
+        """Writes this worker's counts and (with `journal`) journal entries (one transaction
+        each)."""
         if self.pending:
             self.flush_counts()
+        if not journal:
+            return
         with self.lock:
-            entries, self.journal = self.journal, []
+            raw_entries = list(self.journal)
+            self.journal.clear()
             epoch, synced = self.epoch, self.version != "unread"
-        if entries:
+        if raw_entries:
+            entries = [_journal_row(*raw) for raw in raw_entries]
+
             def work() -> None:
                 with transaction(self.sessions) as s:
                     if not self._stale(s, epoch, synced):
@@ -279,18 +291,19 @@ class ControlState:
 
             run_with_retry(work)
 
-    def record(self, entry: dict[str, Any]) -> None:
-        with self.lock:
-            if len(self.journal) >= JOURNAL_BUFFER_MAX:
-                del self.journal[: len(self.journal) - JOURNAL_BUFFER_MAX + 1]
-            self.journal.append(entry)
+    def record(self, entry: tuple[Any, ...]) -> None:
+        self.journal.append(entry)  # deque.append is atomic
 
     async def flush_loop(self) -> None:
+        last_journal = time.monotonic()
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
             if self.dirty():
+                journal = time.monotonic() - last_journal >= JOURNAL_FLUSH_SECONDS
+                if journal:
+                    last_journal = time.monotonic()
                 try:
-                    await run_in_threadpool(self.flush)
+                    await run_in_threadpool(self.flush, journal=journal)
                 except Exception:  # pragma: no cover - a database hiccup; retried next tick
                     log.exception("flushing quota counts and journal failed")
 
@@ -330,9 +343,19 @@ def after_auth(
         state.count_call(app_id, api, now)
 
 
-def _masked_path(scope: Scope) -> str:
-    path: str = scope["path"]
-    raw: bytes = scope.get("query_string", b"")
+def _journal_row(
+    at: float, method: str, path: str, query: bytes, app_id: int | None,
+    account_id: int | None, status: int, code: str | None, duration_ms: float,
+    fault_id: int | None,
+) -> dict[str, Any]:
+    return {
+        "at": at, "method": method, "path": _masked_path(path, query)[:2000], "app_id": app_id,
+        "account_id": account_id, "status": status, "code": code, "duration_ms": duration_ms,
+        "fault_id": fault_id,
+    }
+
+
+def _masked_path(path: str, raw: bytes) -> str:
     if not raw:
         return path
     pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
@@ -429,17 +452,12 @@ class ControlMiddleware:
     def _journal(
         scope: Scope, control: RequestControl, started: float, status: int, code: str | None
     ) -> None:
-        control.state.record({
-            "at": time.time(),
-            "method": scope["method"],
-            "path": _masked_path(scope)[:2000],
-            "app_id": control.app_id,
-            "account_id": control.account_id,
-            "status": status,
-            "code": code,
-            "duration_ms": (time.perf_counter() - started) * 1000,
-            "fault_id": control.fault_id,
-        })
+        # Raw values only: masking and the row are made when the batch is flushed.
+        control.state.record((
+            time.time(), scope["method"], scope["path"], scope.get("query_string", b""),
+            control.app_id, control.account_id, status, code,
+            (time.perf_counter() - started) * 1000, control.fault_id,
+        ))
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:

@@ -403,7 +403,113 @@ def _paths() -> dict[str, Schema]:
                 },
             }
         },
+        **_control_paths(),
     }
+
+
+OPERATOR = "operatorToken"
+
+#: The control plane (`api.control`): (path, method, operationId, summary, success status).
+_CONTROL_OPERATIONS: list[tuple[str, str, str, str, int]] = [
+    ("/clock", "get", "controlClock", "Read the server clock", 200),
+    ("/clock", "post", "controlSetClock",
+     "Set the clock: one of offset_seconds, now (ISO 8601), advance_seconds", 200),
+    ("/apps", "get", "controlListApps", "List apps with keys and consent items", 200),
+    ("/apps", "post", "controlCreateApp", "Create an app (fields of a seed file's app)", 201),
+    ("/apps/{app_id}", "get", "controlGetApp", "One app", 200),
+    ("/apps/{app_id}", "patch", "controlUpdateApp", "Change an app", 200),
+    ("/apps/{app_id}", "delete", "controlDeleteApp", "Delete an app, its links and tokens", 204),
+    ("/accounts", "get", "controlListAccounts", "List accounts", 200),
+    ("/accounts", "post", "controlCreateAccount", "Create an account", 201),
+    ("/accounts/{key}", "get", "controlGetAccount",
+     "One account with multi-profiles, friends, links", 200),
+    ("/accounts/{key}", "patch", "controlUpdateAccount",
+     "Change an account (key, talk_user, profile, account_profile, password)", 200),
+    ("/accounts/{key}", "delete", "controlDeleteAccount", "Delete an account", 204),
+    ("/accounts/{key}/profile", "get", "controlGetProfile", "The Talk and account profiles", 200),
+    ("/accounts/{key}/profile", "put", "controlSetProfile", "Change the Talk profile", 200),
+    ("/accounts/{key}/account_profile", "put", "controlSetAccountProfile",
+     "Set the Kakao Account profile", 200),
+    ("/accounts/{key}/account_profile", "delete", "controlDeleteAccountProfile",
+     "Mirror the Talk profile again", 204),
+    ("/accounts/{key}/multi_profiles", "get", "controlListMultiProfiles", "Multi-profiles", 200),
+    ("/accounts/{key}/multi_profiles", "post", "controlCreateMultiProfile",
+     "Add a multi-profile (at most 3) with shown_to", 201),
+    ("/accounts/{key}/multi_profiles/{mp}", "patch", "controlUpdateMultiProfile",
+     "Change a multi-profile", 200),
+    ("/accounts/{key}/multi_profiles/{mp}", "delete", "controlDeleteMultiProfile",
+     "Delete a multi-profile", 204),
+    ("/accounts/{key}/friends", "get", "controlListFriends", "The friend list", 200),
+    ("/accounts/{key}/friends/{friend}", "put", "controlSetFriend",
+     "Add or change a friend entry (favorite, hidden, blocked, multi_profile)", 200),
+    ("/accounts/{key}/friends/{friend}", "delete", "controlRemoveFriend",
+     "Remove a friend entry", 204),
+    ("/links", "get", "controlListLinks", "Links (filters: app, account)", 200),
+    ("/links", "post", "controlLink", "Link an account to an app", 201),
+    ("/links/{app_id}/{key}", "get", "controlGetLink", "One link", 200),
+    ("/links/{app_id}/{key}", "patch", "controlUpdateLink", "Change user_id, uuid, scopes", 200),
+    ("/links/{app_id}/{key}", "delete", "controlUnlink", "Unlink (tokens revoked)", 204),
+    ("/links/{app_id}/{key}/scopes", "put", "controlSetConsents", "Set the agreed items", 200),
+    ("/tokens", "post", "controlIssueToken", "Issue an access token", 201),
+    ("/export", "get", "controlExport", "The world as a seed document", 200),
+    ("/import", "post", "controlImport", "Load a seed document (an upsert)", 200),
+    ("/reset", "post", "controlReset", "Back to the world right after start-up", 200),
+    ("/faults", "get", "controlListFaults", "Fault rules", 200),
+    ("/faults", "post", "controlAddFault", "Add a fault rule", 201),
+    ("/faults", "delete", "controlClearFaults", "Delete every fault rule", 200),
+    ("/faults/{fault_id}", "get", "controlGetFault", "One fault rule", 200),
+    ("/faults/{fault_id}", "delete", "controlDeleteFault", "Delete a fault rule", 204),
+    ("/quotas", "get", "controlQuotas", "Daily limits and today's usage (KST day)", 200),
+    ("/quotas/{app_id}/kakao", "post", "controlKakaoQuotas", "Kakao's own daily limits", 200),
+    ("/quotas/{app_id}/{api}", "put", "controlSetQuota", "Set an API's daily limit", 200),
+    ("/quotas/{app_id}/{api}", "delete", "controlClearQuota", "Remove a daily limit", 204),
+    ("/journal", "get", "controlJournal", "The last requests, secrets masked", 200),
+    ("/journal", "delete", "controlClearJournal", "Empty the journal", 204),
+]
+
+
+def _control_paths() -> dict[str, Schema]:
+    """The control plane, not Kakao's API: for operators and tests (the schemathesis run leaves
+    `/_talksocial/` out)."""
+    error = _json(
+        {"type": "object", "required": ["msg", "code"],
+         "properties": {"msg": {"type": "string"}, "code": {"type": "integer"}}},
+        "Refused: the message says why.",
+    )
+    paths: dict[str, Schema] = {}
+    for path, method, operation_id, summary, status in _CONTROL_OPERATIONS:
+        params = [
+            {"name": name, "in": "path", "required": True,
+             "schema": {"type": "integer"} if name in ("app_id", "fault_id") else {"type": "string"}}
+            for name in ("app_id", "key", "mp", "friend", "fault_id", "api")
+            if "{" + name + "}" in path
+        ]
+        operation: Schema = {
+            "operationId": operation_id,
+            "summary": summary,
+            "tags": ["control"],
+            "security": [{OPERATOR: []}],
+            "responses": {
+                str(status): (
+                    {"description": "Done."} if status == 204
+                    else _json({"type": "object"}, "Done.")
+                ),
+                "400": error,
+                "401": error,
+                "403": error,
+                "404": error,
+                "409": error,
+            },
+        }
+        if params:
+            operation["parameters"] = params
+        if method in ("post", "put", "patch"):
+            operation["requestBody"] = {
+                "required": False,
+                "content": {JSON: {"schema": {"type": "object"}}},
+            }
+        paths.setdefault("/_talksocial" + path, {})[method] = operation
+    return paths
 
 
 def document() -> dict[str, Any]:
@@ -418,6 +524,7 @@ def document() -> dict[str, Any]:
         "tags": [
             {"name": "talk", "description": "Kakao Talk Social"},
             {"name": "meta", "description": "About this server"},
+            {"name": "control", "description": "The control plane (operators and tests)"},
         ],
         "paths": _paths(),
         "components": {
@@ -427,6 +534,12 @@ def document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A user's access token: `Authorization: Bearer {token}`.",
+                },
+                OPERATOR: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The operator token (`--operator-token`), also accepted as "
+                    "`X-Talksocial-Operator-Token`; not needed on a loopback server without one.",
                 },
                 ADMIN_KEY: {
                     "type": "apiKey",

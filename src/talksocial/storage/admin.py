@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from talksocial.domain.consent import required_items, validate_consent_items
@@ -1146,8 +1146,7 @@ def append_journal(session: Session, entries: Sequence[Mapping[str, Any]]) -> No
     """A worker's batch; only the last JOURNAL_KEEP entries are kept."""
     if not entries:
         return
-    session.add_all(JournalEntry(**dict(e)) for e in entries)
-    session.flush()
+    session.execute(insert(JournalEntry), [dict(e) for e in entries])
     newest = session.scalar(select(func.max(JournalEntry.id))) or 0
     session.execute(delete(JournalEntry).where(JournalEntry.id <= newest - JOURNAL_KEEP))
 
