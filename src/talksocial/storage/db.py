@@ -4,6 +4,13 @@ One SQLAlchemy engine per process for writes (ORM sessions); the hot read paths 
 long-lived DBAPI connection per worker from the same engine (`storage.reads`), because every
 hop to a thread pool or through the ORM cost a multiple of the query itself on this hardware
 (notes/performance.md).
+
+Writes: every unit of work that writes goes through `transaction()` inside `run_with_retry()`.
+On SQLite `BEGIN IMMEDIATE` makes writers take turns (readers never wait, WAL); on PostgreSQL
+`transaction()` takes one transaction-scoped advisory lock first, so writers take turns there
+too, across every worker of every machine. Writes are small (a consent, a token, a favorite)
+and the friend index they maintain spans many rows, so one writer at a time is what keeps the
+derived rows and counts exact without row-level reasoning; readers are never blocked.
 """
 
 from __future__ import annotations
@@ -15,12 +22,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///talksocial.db"
 ENV_DATABASE_URL = "TALKSOCIAL_DATABASE_URL"
+#: Connections a worker's write pool keeps open (`serve --db-pool-size`); as many again may be
+#: opened for a burst. A worker also holds one read connection (`storage.reads`).
+ENV_POOL_SIZE = "TALKSOCIAL_DB_POOL_SIZE"
+DEFAULT_POOL_SIZE = 4
+#: The PostgreSQL advisory lock every write transaction takes (any fixed 64-bit number).
+WRITE_LOCK_KEY = 0x7461_6C6B_736F_6331  # "talksoc1"
 
 T = TypeVar("T")
 
@@ -51,10 +64,19 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, pool_size: int = 4) -> Engine:
+def pool_size_from_env() -> int:
+    raw = os.environ.get(ENV_POOL_SIZE, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_POOL_SIZE
+
+
+def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
+    """The engine of one process. `pool_size` (default: $TALKSOCIAL_DB_POOL_SIZE, else 4)
+    connections are kept open, as many more may be opened for a burst; a request waits up to
+    30 s for one."""
     url = resolve_database_url(url)
+    size = pool_size or pool_size_from_env()
     if is_sqlite(url):
-        engine = create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=False)
+        engine = create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=False)
         event.listen(engine, "connect", _sqlite_on_connect)
 
         @event.listens_for(engine, "begin")
@@ -62,7 +84,30 @@ def make_engine(url: str, *, pool_size: int = 4) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True)
+    # pre_ping: a connection the database (or a proxy in between) closed is replaced, not
+    # handed to a request; recycle: none lives longer than an hour.
+    return create_engine(
+        url,
+        pool_size=size,
+        max_overflow=size,
+        pool_pre_ping=True,
+        pool_recycle=3600,
+        pool_timeout=30,
+    )
+
+
+def is_postgresql(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def ping(engine: Engine) -> bool:
+    """True when the database answers a trivial query (for `GET /healthz`)."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return True
+    except DBAPIError:
+        return False
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -71,21 +116,36 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work that writes: commit on success, roll back on any error. Writers take
+    turns (SQLite: BEGIN IMMEDIATE; PostgreSQL: the advisory write lock, taken first)."""
     with factory() as session, session.begin():
+        bind = session.get_bind()
+        if bind.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
         yield session
 
 
-def run_with_retry(fn: Callable[[], T], *, attempts: int = 5) -> T:
-    """SQLite answers `database is locked` past busy_timeout under heavy write contention, and
-    PostgreSQL may abort a serialization conflict: retry a bounded number of times."""
+_RETRYABLE = ("locked", "busy", "serializ", "deadlock", "could not obtain lock")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A conflict between concurrent transactions, which a new attempt resolves: SQLite's
+    `database is locked` past busy_timeout, PostgreSQL's serialization failure or deadlock."""
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc).lower()
+    return any(word in message for word in _RETRYABLE)
+
+
+def run_with_retry(fn: Callable[[], T], *, attempts: int = 6) -> T:
+    """Runs the unit of work `fn` (which opens its own transaction), again after a short,
+    growing pause when it lost a conflict; at most `attempts` times in all (bounded: a
+    database that stays locked for about a minute is an error, not a hang)."""
     for attempt in range(attempts):
         try:
             return fn()
-        except OperationalError as exc:  # pragma: no cover - timing dependent
-            text = str(exc).lower()
-            retryable = "locked" in text or "busy" in text or "serializ" in text
-            if not retryable or attempt == attempts - 1:
+        except OperationalError as exc:
+            if not is_retryable(exc) or attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")

@@ -249,6 +249,14 @@ def _rerank(conn: Connection, owners: set[tuple[int, int]] | None) -> None:
         run(or_(*(and_(FriendRow.app_id == a, FriendRow.owner_id == o) for a, o in chunk)))
 
 
+def _analyze(conn: Connection, *tables: str) -> None:
+    """PostgreSQL plans the whole-world join from table statistics; right after a bulk load
+    they still describe the empty tables, and the plan it picks then is quadratic (a minute
+    for 10,000 friends instead of a tenth of a second). ANALYZE sees this transaction's rows."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE " + ", ".join(tables))
+
+
 def _refresh(
     session: Session, entries: ColumnElement[bool], rows: ColumnElement[bool] | None
 ) -> None:
@@ -258,9 +266,11 @@ def _refresh(
     conn = session.connection()
     if rows is None:
         conn.execute(delete(FriendRow))
+        _analyze(conn, "accounts", "links", "friendships", "multi_profiles")
         _insert_rows(conn, _rows_to_insert(_candidate_rows(conn, entries)))
         _recount(conn, None)
         _rerank(conn, None)
+        _analyze(conn, "friend_rows", "friend_counts")
         return
     touched: set[tuple[int, int]] = {
         (r.app_id, r.owner_id)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from talksocial.domain.consent import required_items, validate_consent_items
@@ -41,6 +41,8 @@ from talksocial.storage.world import ACCESS_TOKEN_LIFETIME
 
 MAX_MULTI_PROFILES = 3
 _CHUNK = 500
+#: Rows per bulk INSERT/UPDATE statement.
+_BATCH = 2000
 
 
 class SeedError(ValueError):
@@ -488,6 +490,9 @@ def load_world(session: Session, data: Any) -> list[GeneratedToken]:
             if (token := _load_token(session, raw, accounts[raw["account"]], position, clock_now))
         ]
         session.flush()
+    # Accounts and links were written with bulk statements: objects the session may hold from
+    # before are reloaded on their next use.
+    session.expire_all()
     friend_index.refresh_all(session)
     return generated
 
@@ -527,17 +532,30 @@ def _load_apps(session: Session, raws: list[dict[str, Any]]) -> None:
 
 def _load_accounts(session: Session, raws: list[dict[str, Any]]) -> dict[str, int]:
     """Upserts the accounts, replaces the friend lists and multi-profiles of those in the file;
-    returns the id of every account by key."""
-    by_key: dict[str, Account] = {a.key: a for a in session.scalars(select(Account))}
+    returns the id of every account by key. Bulk Core statements, a batch at a time: a world
+    of ten thousand accounts is a few dozen round trips, not tens of thousands."""
+    stored = {
+        row.key: (row.id, row.password_hash)
+        for row in session.execute(select(Account.id, Account.key, Account.password_hash))
+    }
+    new_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for position, raw in enumerate(raws):
-        account = by_key.get(raw["key"])
-        if account is None:
-            account = Account(key=raw["key"], position=position)
-            session.add(account)
-            by_key[raw["key"]] = account
-        _fill_account(account, raw)
-    session.flush()
-    ids = {key: account.id for key, account in by_key.items()}
+        found = stored.get(raw["key"])
+        if found is None:
+            new_rows.append({"key": raw["key"], "position": position, **_account_values(raw, None)})
+        else:
+            updates.append({"b_id": found[0], **_account_values(raw, found[1])})
+    if updates:
+        columns: dict[str, Any] = {name: bindparam(name) for name in updates[0] if name != "b_id"}
+        update_stmt = update(Account).where(Account.id == bindparam("b_id")).values(columns)
+        for start in range(0, len(updates), _BATCH):
+            session.connection().execute(update_stmt, updates[start : start + _BATCH])
+    for start in range(0, len(new_rows), _BATCH):
+        session.connection().execute(insert(Account), new_rows[start : start + _BATCH])
+    ids: dict[str, int] = {
+        key: account_id for account_id, key in session.execute(select(Account.id, Account.key))
+    }
 
     owners = [ids[raw["key"]] for raw in raws]
     for start in range(0, len(owners), _CHUNK):
@@ -545,22 +563,38 @@ def _load_accounts(session: Session, raws: list[dict[str, Any]]) -> dict[str, in
         session.execute(delete(Friendship).where(Friendship.owner_id.in_(chunk)))
         session.execute(delete(MultiProfile).where(MultiProfile.account_id.in_(chunk)))
 
+    mp_rows = [
+        {
+            "account_id": ids[raw["key"]],
+            "key": mp_raw.get("key", f"mp{position + 1}"),
+            "nickname": mp_raw["nickname"],
+            "profile_image_url": mp_raw.get("profile_image_url"),
+            "thumbnail_url": mp_raw.get("thumbnail_url"),
+            "position": position,
+        }
+        for raw in raws
+        for position, mp_raw in enumerate(raw.get("multi_profiles") or [])
+    ]
     shown: dict[tuple[int, str], int] = {}  # (owner, friend key) -> multi-profile id
-    for raw in raws:
-        owner_id = ids[raw["key"]]
-        for position, mp_raw in enumerate(raw.get("multi_profiles") or []):
-            mp = MultiProfile(
-                account_id=owner_id,
-                key=mp_raw.get("key", f"mp{position + 1}"),
-                nickname=mp_raw["nickname"],
-                profile_image_url=mp_raw.get("profile_image_url"),
-                thumbnail_url=mp_raw.get("thumbnail_url"),
-                position=position,
-            )
-            session.add(mp)
-            session.flush()
-            for target in mp_raw.get("shown_to") or []:
-                shown[(owner_id, target)] = mp.id
+    if mp_rows:
+        for start in range(0, len(mp_rows), _BATCH):
+            session.connection().execute(insert(MultiProfile), mp_rows[start : start + _BATCH])
+        mp_owners = sorted({row["account_id"] for row in mp_rows})
+        mp_ids: dict[tuple[int, str], int] = {}
+        for start in range(0, len(mp_owners), _CHUNK):
+            chunk = mp_owners[start : start + _CHUNK]
+            for mp_id, account_id, mp_key in session.execute(
+                select(MultiProfile.id, MultiProfile.account_id, MultiProfile.key).where(
+                    MultiProfile.account_id.in_(chunk)
+                )
+            ):
+                mp_ids[(account_id, mp_key)] = mp_id
+        for raw in raws:
+            owner_id = ids[raw["key"]]
+            for position, mp_raw in enumerate(raw.get("multi_profiles") or []):
+                mp_id = mp_ids[(owner_id, mp_raw.get("key", f"mp{position + 1}"))]
+                for target in mp_raw.get("shown_to") or []:
+                    shown[(owner_id, target)] = mp_id
     rows = [
         {
             "owner_id": ids[raw["key"]],
@@ -574,60 +608,84 @@ def _load_accounts(session: Session, raws: list[dict[str, Any]]) -> dict[str, in
         for raw in raws
         for position, friend in enumerate(raw.get("friends") or [])
     ]
-    for start in range(0, len(rows), _CHUNK):
-        session.execute(insert(Friendship), rows[start : start + _CHUNK])
+    for start in range(0, len(rows), _BATCH):
+        session.connection().execute(insert(Friendship), rows[start : start + _BATCH])
     return ids
 
 
 def _load_links(
     session: Session, raws: list[dict[str, Any]], accounts: dict[str, int], clock_now: float
 ) -> None:
-    stored = {(link.app_id, link.account_id): link for link in session.scalars(select(Link))}
+    stored = {
+        (row.app_id, row.account_id): (row.user_id, row.uuid)
+        for row in session.execute(select(Link.app_id, Link.account_id, Link.user_id, Link.uuid))
+    }
     taken_ids: dict[int, set[int]] = {}
     taken_uuids: dict[int, set[str]] = {}
-    for existing in stored.values():
-        taken_ids.setdefault(existing.app_id, set()).add(existing.user_id)
-        taken_uuids.setdefault(existing.app_id, set()).add(existing.uuid)
+    for (app_id, _account_id), (user_id, uuid) in stored.items():
+        taken_ids.setdefault(app_id, set()).add(user_id)
+        taken_uuids.setdefault(app_id, set()).add(uuid)
     for raw in raws:
         if "user_id" in raw:
             taken_ids.setdefault(raw["app"], set()).add(raw["user_id"])
         if "uuid" in raw:
             taken_uuids.setdefault(raw["app"], set()).add(raw["uuid"])
 
-    plans: list[tuple[Link | None, dict[str, Any], int, str]] = []
+    plans: list[tuple[tuple[int, str] | None, dict[str, Any], int, str]] = []
     for raw in raws:
         app_id, account_id = raw["app"], accounts[raw["account"]]
         old = stored.get((app_id, account_id))
-        user_id = raw.get("user_id") or (old.user_id if old else None)
+        user_id = raw.get("user_id") or (old[0] if old else None)
         if user_id is None:
             user_id = _new_user_id(taken_ids.setdefault(app_id, set()))
-        uuid = raw.get("uuid") or (old.uuid if old else None)
+        uuid = raw.get("uuid") or (old[1] if old else None)
         if uuid is None:
             uuid = _new_uuid(taken_uuids.setdefault(app_id, set()))
         plans.append((old, raw, user_id, uuid))
 
+    by_key = update(Link).where(
+        Link.app_id == bindparam("b_app"), Link.account_id == bindparam("b_account")
+    )
     # Ids and uuids may move between links of the file: free the moving ones first.
     moving = [
-        old
-        for old, _raw, user_id, uuid in plans
-        if old is not None and (old.user_id != user_id or old.uuid != uuid)
+        {
+            "b_app": raw["app"],
+            "b_account": accounts[raw["account"]],
+            "user_id": -(i + 1),
+            "uuid": f"moving-{secrets.token_hex(12)}-{i}",  # never a declared uuid
+        }
+        for i, (_old, raw, _user_id, _uuid) in enumerate(
+            plan for plan in plans if plan[0] is not None and plan[0] != (plan[2], plan[3])
+        )
     ]
-    for i, old in enumerate(moving):
-        old.user_id = -(i + 1)
-        old.uuid = f"moving-{secrets.token_hex(12)}-{i}"  # never a declared uuid
-    session.flush()
-    for position, (stored_link, raw, user_id, uuid) in enumerate(plans):
-        link = stored_link
-        if link is None:
-            link = Link(
-                app_id=raw["app"], account_id=accounts[raw["account"]], connected_at=clock_now
+    conn = session.connection()
+    for start in range(0, len(moving), _BATCH):
+        conn.execute(
+            by_key.values(user_id=bindparam("user_id"), uuid=bindparam("uuid")),
+            moving[start : start + _BATCH],
+        )
+    new_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for position, (old, raw, user_id, uuid) in enumerate(plans):
+        values = {
+            "user_id": user_id,
+            "uuid": uuid,
+            "position": position,
+            "scopes": json.dumps(list(raw.get("scopes") or [])),
+        }
+        if old is None:
+            new_rows.append(
+                {"app_id": raw["app"], "account_id": accounts[raw["account"]],
+                 "connected_at": clock_now, **values}
             )
-            session.add(link)
-        link.user_id = user_id
-        link.uuid = uuid
-        link.position = position
-        link.scopes = json.dumps(list(raw.get("scopes") or []))
-    session.flush()
+        else:
+            updates.append({"b_app": raw["app"], "b_account": accounts[raw["account"]], **values})
+    update_stmt = by_key.values({name: bindparam(name) for name in
+                                 ("user_id", "uuid", "position", "scopes")})
+    for start in range(0, len(updates), _BATCH):
+        conn.execute(update_stmt, updates[start : start + _BATCH])
+    for start in range(0, len(new_rows), _BATCH):
+        conn.execute(insert(Link), new_rows[start : start + _BATCH])
 
 
 def _new_user_id(taken: set[int]) -> int:
@@ -646,28 +704,34 @@ def _new_uuid(taken: set[str]) -> str:
             return candidate
 
 
-def _fill_account(account: Account, raw: dict[str, Any]) -> None:
-    account.talk_user = bool(raw.get("talk_user", True))
+def _account_values(raw: dict[str, Any], current_password_hash: str | None) -> dict[str, Any]:
+    """The stored columns of an account as the file declares it (`key` and `position` aside);
+    `current_password_hash` is the stored one, kept when it matches the file's password."""
     profile = raw.get("profile") or {}
-    account.nickname = profile.get("nickname") or raw["key"]
-    account.profile_image_url = profile.get("profile_image_url")
-    account.thumbnail_url = profile.get("thumbnail_url")
     acct = raw.get("account_profile")
-    account.has_account_profile = acct is not None
+    values: dict[str, Any] = {
+        "talk_user": bool(raw.get("talk_user", True)),
+        "nickname": profile.get("nickname") or raw["key"],
+        "profile_image_url": profile.get("profile_image_url"),
+        "thumbnail_url": profile.get("thumbnail_url"),
+        "has_account_profile": acct is not None,
+    }
     acct = acct or {}
-    account.account_nickname = acct.get("nickname")
-    account.account_profile_image_url = acct.get("profile_image_url")
-    account.account_thumbnail_url = acct.get("thumbnail_url")
-    account.email = acct.get("email")
+    values["account_nickname"] = acct.get("nickname")
+    values["account_profile_image_url"] = acct.get("profile_image_url")
+    values["account_thumbnail_url"] = acct.get("thumbnail_url")
+    values["email"] = acct.get("email")
     if "password" in raw:
         # A new salt on every load would change the world on a reload: keep a matching hash.
-        current = account.password_hash
+        current = current_password_hash
         if current is None or not verify_password(raw["password"], current):
-            account.password_hash = hash_password(raw["password"])
+            current = hash_password(raw["password"])
+        values["password_hash"] = current
     elif "password_hash" in raw:
-        account.password_hash = raw["password_hash"]
+        values["password_hash"] = raw["password_hash"]
     else:
-        account.password_hash = None
+        values["password_hash"] = None
+    return values
 
 
 def _load_token(
