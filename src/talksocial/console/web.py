@@ -152,9 +152,6 @@ class Console:
             **context,
         )
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await run_in_threadpool(fn, *args)
-
 
 Handler = Callable[[Console], Awaitable[Response]]
 
