@@ -2,6 +2,9 @@
 
     talksocial serve [--host 127.0.0.1] [--port 8000] [--database URL] [--seed FILE]
                      [--public-url URL] [--workers N] [--demo] [--operator-token TOKEN]
+                     [--allowed-hosts H,..] [--forwarded-allow-ips IP,..]
+                     [--access-log|--no-access-log] [--db-pool-size N]
+                     [--shutdown-timeout SECONDS]
     talksocial seed FILE [--database URL]
     talksocial token issue --app APP_ID --account KEY [--scopes a,b] [--database URL]
     talksocial db upgrade [--database URL]
@@ -46,6 +49,42 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", metavar="URL", help="base URL used in returned URLs")
     serve.add_argument("--workers", type=int, default=1, metavar="N")
     serve.add_argument("--demo", action="store_true", help="load the built-in demo world")
+    serve.add_argument(
+        "--allowed-hosts",
+        metavar="H,H,..",
+        default=None,
+        help="without --public-url: host names a request's Host header may name (besides "
+        "loopback names and the bind address) for URLs the API returns; *.example.com "
+        "matches subdomains (default: $TALKSOCIAL_ALLOWED_HOSTS)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IP,IP,..",
+        default=None,
+        help="proxies (addresses or networks, or *) whose X-Forwarded-Proto/Host are honoured "
+        "(default: $TALKSOCIAL_FORWARDED_ALLOW_IPS, else none)",
+    )
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one line per request on stdout (default: on)",
+    )
+    serve.add_argument(
+        "--db-pool-size",
+        type=int,
+        default=None,
+        metavar="N",
+        help="database connections each worker keeps open, as many more for bursts "
+        "(default: $TALKSOCIAL_DB_POOL_SIZE, else 4)",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="on SIGTERM, how long requests in flight may take to finish (default: 30)",
+    )
     serve.add_argument(
         "--operator-token",
         metavar="TOKEN",
@@ -170,20 +209,29 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_token_issue(args: argparse.Namespace) -> int:
     from talksocial.domain.consent import parse_scope_list
-    from talksocial.storage.db import make_engine, make_sessionmaker, resolve_database_url, upgrade
+    from talksocial.storage.db import (
+        make_engine,
+        make_sessionmaker,
+        resolve_database_url,
+        run_with_retry,
+        transaction,
+        upgrade,
+    )
     from talksocial.storage.world import WorldError, issue_access_token
 
     url = resolve_database_url(args.database)
     upgrade(url)
     engine = make_engine(url)
-    try:
-        with make_sessionmaker(engine).begin() as session:
-            token = issue_access_token(
-                session,
-                app_id=args.app,
-                account_key=args.account,
-                scopes=parse_scope_list(args.scopes) if args.scopes is not None else None,
+    scopes = parse_scope_list(args.scopes) if args.scopes is not None else None
+
+    def issue() -> str:
+        with transaction(make_sessionmaker(engine)) as session:
+            return issue_access_token(
+                session, app_id=args.app, account_key=args.account, scopes=scopes
             )
+
+    try:
+        token = run_with_retry(issue)
     except WorldError as exc:
         return _fail(str(exc))
     finally:
@@ -271,6 +319,30 @@ def _served_base(args: argparse.Namespace) -> str:
     return f"http://[{host}]:{args.port}" if ":" in host else f"http://{host}:{args.port}"
 
 
+def _edge_settings(args: argparse.Namespace) -> str | None:
+    """Hands the load-balancer settings of `serve` to the workers (through the environment,
+    which granian's worker processes inherit); returns what is wrong with them, if anything."""
+    from talksocial.api.context import ENV_ALLOWED_HOSTS, ENV_BIND
+    from talksocial.api.edge import ENV_ACCESS_LOG, ENV_FORWARDED_ALLOW_IPS, TrustedProxies
+    from talksocial.storage.db import ENV_POOL_SIZE
+
+    if args.db_pool_size is not None:
+        if args.db_pool_size < 1:
+            return "--db-pool-size must be at least 1"
+        os.environ[ENV_POOL_SIZE] = str(args.db_pool_size)
+    if args.forwarded_allow_ips is not None:
+        os.environ[ENV_FORWARDED_ALLOW_IPS] = args.forwarded_allow_ips
+    try:
+        TrustedProxies.parse(os.environ.get(ENV_FORWARDED_ALLOW_IPS))
+    except ValueError as exc:
+        return f"--forwarded-allow-ips: {exc}"
+    if args.allowed_hosts is not None:
+        os.environ[ENV_ALLOWED_HOSTS] = args.allowed_hosts
+    os.environ[ENV_BIND] = f"{args.host}:{args.port}"
+    os.environ[ENV_ACCESS_LOG] = "1" if args.access_log else "0"
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from talksocial.api.context import ENV_PUBLIC_URL
     from talksocial.demo import DEMO_ACCESS_TOKEN, demo_world
@@ -280,6 +352,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = resolve_database_url(args.database)
     if args.workers < 1:
         return _fail("--workers must be at least 1")
+    edge_problem = _edge_settings(args)
+    if edge_problem:
+        return _fail(edge_problem)
     try:
         documents = [("the demo world", demo_world(_served_base(args)))] if args.demo else []
         if args.seed:
@@ -326,6 +401,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         factory=True,
         log_access=False,
+        workers_kill_timeout=max(1, args.shutdown_timeout),
     ).serve()
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,14 @@ from starlette.routing import Route
 
 from talksocial.api import bench_limit, control, talk, user, wire
 from talksocial.api.context import ServerConfig, ServerContext
+from talksocial.api.edge import (
+    ENV_FORWARDED_ALLOW_IPS,
+    AccessLogMiddleware,
+    ForwardedHeadersMiddleware,
+    TrustedProxies,
+    access_log_enabled,
+    healthz,
+)
 from talksocial.api.faults import ControlMiddleware
 from talksocial.api.openapi import openapi_json
 from talksocial.console.routes import console_routes
@@ -47,6 +56,7 @@ def routes() -> list[Route]:
         Route("/v1/api/talk/friends", talk.talk_friends, methods=["GET"]),
         Route("/v2/api/talk/profiles", talk.talk_profiles, methods=["GET", "POST"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
         *login_routes(),
         *bench_limit.limit_routes(),
         *console_routes(),
@@ -91,7 +101,15 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             Exception: _unexpected_error,
         },
         lifespan=lifespan,
-        middleware=[Middleware(ControlMiddleware)],
+        middleware=[
+            # Outermost first: every request is logged, proxies' headers apply before the rest.
+            *([Middleware(AccessLogMiddleware)] if access_log_enabled() else []),
+            Middleware(
+                ForwardedHeadersMiddleware,
+                trusted=TrustedProxies.parse(os.environ.get(ENV_FORWARDED_ALLOW_IPS)),
+            ),
+            Middleware(ControlMiddleware),
+        ],
     )
     app.state.ctx = ServerContext.create(config)
     return app

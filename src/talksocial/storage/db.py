@@ -93,6 +93,7 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
         pool_pre_ping=True,
         pool_recycle=3600,
         pool_timeout=30,
+        connect_args={"connect_timeout": 10},
     )
 
 
@@ -101,10 +102,10 @@ def is_postgresql(engine: Engine) -> bool:
 
 
 def ping(engine: Engine) -> bool:
-    """True when the database answers a trivial query (for `GET /healthz`)."""
+    """True when the database answers a query on this server's schema (`GET /healthz`)."""
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+            conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar()
         return True
     except DBAPIError:
         return False
