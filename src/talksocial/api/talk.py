@@ -84,7 +84,7 @@ async def talk_friends(request: Request) -> Response:
     rows = ctx.reads.friends_page(owner.app_id, owner.account_id, lang, query, slices)
     before_url, after_url = page_urls(ctx.base_url(request), query, owner.total_count)
     body = wire.friends_page(
-        [wire.friend_element(*row) for row in rows],
+        wire.friend_elements(rows),
         owner.total_count,
         owner.favorite_count,
         before_url,

@@ -24,17 +24,25 @@ from talksocial.domain.consent import (
 from talksocial.domain.errors import KakaoError
 
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
+_JSON_MEDIA_TYPE_BYTES = JSON_MEDIA_TYPE.encode("latin-1")
 
 
 class KakaoJSONResponse(Response):
     media_type = JSON_MEDIA_TYPE
 
     def init_headers(self, headers: Any = None) -> None:
+        if headers is None:
+            # The hot path: the two headers every answer has, built directly.
+            self.raw_headers = [
+                (b"content-length", str(len(self.body)).encode("latin-1")),
+                (b"content-type", _JSON_MEDIA_TYPE_BYTES),
+            ]
+            return
         super().init_headers(headers)
         # Starlette appends "; charset=utf-8" to text types only; set Kakao's exact spelling.
         self.raw_headers = [
             (k, v) for k, v in self.raw_headers if k != b"content-type"
-        ] + [(b"content-type", JSON_MEDIA_TYPE.encode())]
+        ] + [(b"content-type", _JSON_MEDIA_TYPE_BYTES)]
 
     def render(self, content: Any) -> bytes:
         if isinstance(content, bytes):
@@ -81,6 +89,25 @@ def friend_element(
     return element
 
 
+def friend_elements(
+    rows: Sequence[tuple[int, str, str, str | None, int]],
+) -> list[dict[str, Any]]:
+    """`friend_element` of every (user_id, uuid, nickname, thumbnail_url, favorite) row, in
+    one comprehension (a page builds 100 of them: no call per row)."""
+    return [
+        {
+            "profile_nickname": nickname,
+            "profile_thumbnail_image": thumbnail_url,
+            "id": user_id,
+            "uuid": uuid,
+            "favorite": favorite == 1,
+        }
+        if thumbnail_url is not None
+        else {"profile_nickname": nickname, "id": user_id, "uuid": uuid, "favorite": favorite == 1}
+        for user_id, uuid, nickname, thumbnail_url, favorite in rows
+    ]
+
+
 def friends_page(
     elements: Sequence[dict[str, Any]],
     total_count: int,
@@ -89,7 +116,10 @@ def friends_page(
     after_url: str | None,
 ) -> dict[str, Any]:
     """GET /v1/api/talk/friends (SPEC §5)."""
-    body: dict[str, Any] = {"elements": list(elements), "total_count": total_count}
+    body: dict[str, Any] = {
+        "elements": elements if isinstance(elements, list) else list(elements),
+        "total_count": total_count,
+    }
     if before_url is not None:
         body["before_url"] = before_url
     if after_url is not None:
