@@ -20,9 +20,9 @@ from talksocial.api.edge import (
     ENV_FORWARDED_ALLOW_IPS,
     AccessLogMiddleware,
     ForwardedHeadersMiddleware,
+    HealthMiddleware,
     TrustedProxies,
     access_log_enabled,
-    healthz,
 )
 from talksocial.api.faults import ControlMiddleware
 from talksocial.api.openapi import openapi_json
@@ -56,7 +56,6 @@ def routes() -> list[Route]:
         Route("/v1/api/talk/friends", talk.talk_friends, methods=["GET"]),
         Route("/v2/api/talk/profiles", talk.talk_profiles, methods=["GET", "POST"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
         *login_routes(),
         *bench_limit.limit_routes(),
         *console_routes(),
@@ -104,6 +103,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         middleware=[
             # Outermost first: every request is logged, proxies' headers apply before the rest.
             *([Middleware(AccessLogMiddleware)] if access_log_enabled() else []),
+            Middleware(HealthMiddleware),
             Middleware(
                 ForwardedHeadersMiddleware,
                 trusted=TrustedProxies.parse(os.environ.get(ENV_FORWARDED_ALLOW_IPS)),

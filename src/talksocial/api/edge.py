@@ -46,6 +46,9 @@ access_log = logging.getLogger("talksocial.access")
 # --- GET /healthz ------------------------------------------------------------------------------
 
 
+HEALTHZ = "/healthz"
+
+
 async def healthz(request: Request) -> Response:
     """200 `{"status":"ok"}` when the database answers (with this server's schema), else 503
     `{"status":"unavailable"}`: what a load balancer's health check polls."""
@@ -54,6 +57,27 @@ async def healthz(request: Request) -> Response:
     if ok:
         return wire.json_response({"status": "ok"})
     return wire.json_response({"status": "unavailable"}, status_code=503)
+
+
+class HealthMiddleware:
+    """Answers `GET /healthz` ahead of everything else (fault rules, quotas, the journal all
+    need the database; the health check must not)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") == HEALTHZ:
+            request = Request(scope, receive)
+            if request.method in ("GET", "HEAD"):
+                response = await healthz(request)
+            else:
+                response = wire.json_response(
+                    {"msg": "Method Not Allowed", "code": -1}, status_code=405
+                )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 # --- trusted proxies ---------------------------------------------------------------------------

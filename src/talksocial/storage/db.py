@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 DEFAULT_DATABASE_URL = "sqlite:///talksocial.db"
 ENV_DATABASE_URL = "TALKSOCIAL_DATABASE_URL"
@@ -102,13 +103,22 @@ def is_postgresql(engine: Engine) -> bool:
 
 
 def ping(engine: Engine) -> bool:
-    """True when the database answers a query on this server's schema (`GET /healthz`)."""
+    """True when the database answers a query on this server's schema (`GET /healthz`).
+    SQLite is asked on a new connection: a pooled one answers from its page cache even when
+    the file underneath is gone or damaged (PostgreSQL's pool checks its connections)."""
+    probe = engine
+    if engine.dialect.name == "sqlite":
+        probe = create_engine(engine.url, poolclass=NullPool)
+        event.listen(probe, "connect", _sqlite_on_connect)
     try:
-        with engine.connect() as conn:
+        with probe.connect() as conn:
             conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar()
         return True
     except DBAPIError:
         return False
+    finally:
+        if probe is not engine:
+            probe.dispose()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
