@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest bench screenshots clean
+.PHONY: install run test lint typecheck pytest pytest-postgres bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,15 @@ pytest: $(STAMP)
 	bash scripts/ensure-system-packages.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# The API suite again on a throwaway PostgreSQL (scripts/with-postgres.sh: Debian's
+# postgresql, installed when missing; a cluster on a free loopback port, removed on exit even
+# on failure). Each test server gets a fresh database of its own.
+PG_TESTS ?= tests/api tests/oauth tests/client tests/ops tests/test_smoke.py
+pytest-postgres: $(STAMP)
+	bash scripts/ensure-system-packages.sh
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PG_TESTS) $(PYTEST_ARGS)
+
+test: lint typecheck pytest pytest-postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
