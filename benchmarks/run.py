@@ -147,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             "runs": args.runs,
             "figure": "median of the runs; scenarios interleaved round-robin",
         },
-        "server": {"command": "talksocial serve --workers 2", "workers": server.WORKERS},
+        "server": {
+            "command": "talksocial serve " + " ".join(server.serve_args(0, "<world>")),
+            "workers": server.WORKERS,
+            "note": "start-up snapshot for reset skipped (benchmarks/serve.py)",
+        },
         "scenarios": [
             {
                 "name": req.name,

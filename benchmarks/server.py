@@ -1,5 +1,5 @@
-"""A `talksocial serve` process on loopback, with the production settings (`--workers 2`) and
-the benchmark's limit route mounted."""
+"""A `talksocial serve` process on loopback (benchmarks/serve.py), with the production settings
+(`--workers 2`) and the benchmark's limit route mounted."""
 
 from __future__ import annotations
 
@@ -49,6 +49,15 @@ class BenchServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+def serve_args(port: int, database_url: str, workers: int = WORKERS) -> list[str]:
+    """The production settings (`--workers 2`), without the access log: a line per request
+    on stdout measures the log, not the API (it costs the limit route as much)."""
+    return [
+        "--host", "127.0.0.1", "--port", str(port), "--database", database_url,
+        "--workers", str(workers), "--no-access-log",
+    ]
+
+
 def start(database_url: str, workdir: Path, *, workers: int = WORKERS) -> BenchServer:
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -56,10 +65,7 @@ def start(database_url: str, workdir: Path, *, workers: int = WORKERS) -> BenchS
     limit_body.unlink(missing_ok=True)
     log_path = workdir / "server.log"
     env = {**os.environ, ENV_LIMIT_ROUTE: "1", ENV_LIMIT_BODY: str(limit_body)}
-    command = [
-        sys.executable, "-m", "talksocial.cli", "serve", "--host", "127.0.0.1",
-        "--port", str(port), "--database", database_url, "--workers", str(workers),
-    ]
+    command = [sys.executable, "-m", "benchmarks.serve", *serve_args(port, database_url, workers)]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -81,14 +81,10 @@ async def talk_friends(request: Request) -> Response:
     )
     lang = lang_from_ka_header(request.headers.get("ka"))
     slices = plan_page(query, owner.total_count, owner.favorite_count)
-    rows = ctx.reads.friends_page(owner.app_id, owner.account_id, lang, query, slices)
+    elements = ctx.reads.friends_page(owner.app_id, owner.account_id, lang, query, slices)
     before_url, after_url = page_urls(ctx.base_url(request), query, owner.total_count)
-    body = wire.friends_page(
-        wire.friend_elements(rows),
-        owner.total_count,
-        owner.favorite_count,
-        before_url,
-        after_url,
+    body = wire.friends_page_json(
+        elements, owner.total_count, owner.favorite_count, before_url, after_url
     )
     return wire.json_response(body)
 

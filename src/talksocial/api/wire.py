@@ -89,23 +89,26 @@ def friend_element(
     return element
 
 
-def friend_elements(
-    rows: Sequence[tuple[int, str, str, str | None, int]],
-) -> list[dict[str, Any]]:
-    """`friend_element` of every (user_id, uuid, nickname, thumbnail_url, favorite) row, in
-    one comprehension (a page builds 100 of them: no call per row)."""
-    return [
-        {
-            "profile_nickname": nickname,
-            "profile_thumbnail_image": thumbnail_url,
-            "id": user_id,
-            "uuid": uuid,
-            "favorite": favorite == 1,
-        }
-        if thumbnail_url is not None
-        else {"profile_nickname": nickname, "id": user_id, "uuid": uuid, "favorite": favorite == 1}
-        for user_id, uuid, nickname, thumbnail_url, favorite in rows
-    ]
+def friend_element_json(
+    user_id: int, uuid: str, nickname: str, thumbnail_url: str | None, favorite: int
+) -> bytes:
+    """`friend_element` as JSON bytes. The friend index stores these with each row
+    (`friend_rows.element`), so that a page is the stored elements joined: no per-row decoding
+    of columns, dict building or serialising on the hot path."""
+    return orjson.dumps(friend_element(user_id, uuid, nickname, thumbnail_url, favorite))
+
+
+def friends_page_json(
+    elements: Sequence[bytes],
+    total_count: int,
+    favorite_count: int,
+    before_url: str | None,
+    after_url: str | None,
+) -> bytes:
+    """`orjson.dumps(friends_page(...))`, byte for byte, from stored element JSON."""
+    rest = friends_page([], total_count, favorite_count, before_url, after_url)
+    del rest["elements"]
+    return b'{"elements":[' + b",".join(elements) + b"]," + orjson.dumps(rest)[1:]
 
 
 def friends_page(

@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from talksocial.api.wire import friend_element_json
 from talksocial.domain.collation import collation_key
 from talksocial.domain.friends import (
     DisplayedProfile,
@@ -134,6 +135,10 @@ def _rows_to_insert(candidates: Iterable[dict[str, Any]]) -> list[dict[str, Any]
                 "favorite": 1 if c["favorite"] else 0,
                 "ko_key": sort_keys[0],
                 "en_key": sort_keys[1],
+                "element": friend_element_json(
+                    c["user_id"], c["uuid"], shown.nickname, shown.thumbnail_url,
+                    1 if c["favorite"] else 0,
+                ),
             }
         )
     return out

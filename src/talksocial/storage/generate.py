@@ -56,6 +56,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from talksocial.api.wire import friend_element_json
 from talksocial.domain.collation import collation_key
 from talksocial.domain.consent import ALL_SCOPES, FRIENDS, required_items
 from talksocial.domain.friends import DisplayedProfile, is_listable, resolve_profile_for_viewer
@@ -804,7 +805,8 @@ _FRIENDSHIP_COLUMNS = (
 )
 _FRIEND_ROW_COLUMNS = (
     "app_id", "owner_id", "friend_id", "user_id", "uuid", "nickname", "thumbnail_url",
-    "favorite", "ko_key", "en_key", "ko_rank", "en_rank", "fav_ko_rank", "fav_en_rank",
+    "favorite", "ko_key", "en_key", "element", "ko_rank", "en_rank", "fav_ko_rank",
+    "fav_en_rank",
 )
 
 
@@ -899,7 +901,11 @@ def _write_friends(writer: _Writer, plan: _Plan) -> list[tuple[int, int, int, in
                 # the rows' positions in the list, as friend_index._rerank stores them
                 group = rows_out[first_row:]
                 ranks = rank_positions([(r[8], r[9], r[3], r[7]) for r in group])
-                rows_out[first_row:] = [(*r, *k) for r, k in zip(group, ranks, strict=True)]
+                # ... and each row's element of the friends page, as friend_index stores it
+                rows_out[first_row:] = [
+                    (*r, friend_element_json(r[3], r[4], r[5], r[6], r[7]), *k)
+                    for r, k in zip(group, ranks, strict=True)
+                ]
         done += 1
         if len(entries_out) >= options.batch_rows or len(rows_out) >= options.batch_rows:
             writer.write("friendships", _FRIENDSHIP_COLUMNS, entries_out)

@@ -188,6 +188,8 @@ class FriendRow(Base):
     en_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fav_ko_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fav_en_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The element of the friends page as JSON bytes (`api.wire.friend_element_json`).
+    element: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class FriendCount(Base):
