@@ -54,6 +54,13 @@ async def talk_profile(request: Request) -> Response:
 
 async def talk_friends(request: Request) -> Response:
     ctx = ServerContext.of(request)
+    # The counts (read with the token) and the page are read in one snapshot: a write
+    # committing in between cannot tear the page from its total_count/favorite_count.
+    with ctx.reads.snapshot():
+        return _talk_friends(request, ctx)
+
+
+def _talk_friends(request: Request, ctx: ServerContext) -> Response:
     owner = bearer_token_owner(request, ctx.reads)
     if FRIENDS not in owner.consent_items:
         raise errors.AppConsentNotEnabled(

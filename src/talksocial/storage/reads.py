@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -106,6 +107,7 @@ class ReadStore:
         self._engine = engine
         self._conn: Any = None
         self._qmark = engine.dialect.paramstyle == "qmark"
+        self._snapshot = False
 
     def _connection(self) -> Any:
         if self._conn is None:
@@ -131,7 +133,7 @@ class ReadStore:
             # A broken connection is dropped and the next call opens a new one.
             self.close()
             raise
-        if not self._qmark:
+        if not self._qmark and not self._snapshot:
             conn.rollback()  # end the implicit transaction psycopg opened
         return rows
 
@@ -149,8 +151,38 @@ class ReadStore:
         except Exception:
             self.close()
             raise
-        conn.rollback()
+        if not self._snapshot:
+            conn.rollback()
         return rows
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The reads inside see one state of the database, so that a page agrees with the
+        counts it was planned from while writers commit (PostgreSQL: one REPEATABLE READ
+        transaction; SQLite: one read transaction, a WAL snapshot). Nested: the outer one."""
+        if self._snapshot:
+            yield
+            return
+        conn = self._connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(
+                "BEGIN" if self._qmark else "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+            )
+            cursor.close()
+        except Exception:
+            self.close()
+            raise
+        self._snapshot = True
+        try:
+            yield
+        finally:
+            self._snapshot = False
+            if self._conn is not None:  # (a failed read dropped it)
+                try:
+                    self._conn.rollback()
+                except Exception:
+                    self.close()
 
     def clock_now(self) -> float:
         rows = self._fetch(f"SELECT {_CLOCK}", ())
