@@ -32,6 +32,9 @@ def _frame_name(frame: str) -> str:
     return f"{name} ({path})"
 
 
+_APP_ENTRY = ("_callback_wrapper", "Starlette.__call__")
+
+
 def summarise(folded: str, top: int = 40) -> str:
     """Inclusive and self sample shares per function from py-spy's folded stacks."""
     inclusive: collections.Counter[str] = collections.Counter()
@@ -43,8 +46,13 @@ def summarise(folded: str, top: int = 40) -> str:
             continue
         count = int(count_text)
         frames = [_frame_name(f) for f in stack.split(";")]
-        # drop the process/thread frames py-spy prepends
+        # drop the process/thread frames py-spy prepends and everything below the ASGI app
+        # (process start-up, granian's worker loop): the same on every sample
         frames = [f for f in frames if not f.startswith(("process ", "thread "))]
+        if not frames:
+            continue
+        entry = next((i for i, f in enumerate(frames) if f.startswith(_APP_ENTRY)), None)
+        frames = frames[entry:] if entry is not None else ["(outside the app)", *frames[-2:]]
         if not frames:
             continue
         total += count
