@@ -33,7 +33,7 @@ pytest: $(STAMP)
 # The API suite again on a throwaway PostgreSQL (scripts/with-postgres.sh: Debian's
 # postgresql, installed when missing; a cluster on a free loopback port, removed on exit even
 # on failure). Each test server gets a fresh database of its own.
-PG_TESTS ?= tests/api tests/oauth tests/client tests/ops tests/test_smoke.py
+PG_TESTS ?= tests/api tests/oauth tests/client tests/ops tests/storage tests/test_smoke.py
 pytest-postgres: $(STAMP)
 	bash scripts/ensure-system-packages.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PG_TESTS) $(PYTEST_ARGS)
