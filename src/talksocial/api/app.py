@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from talksocial.api import bench_limit, control, talk, user, wire
+from talksocial.api import bench_limit, control, responses, talk, user
 from talksocial.api.context import ServerConfig, ServerContext
 from talksocial.api.edge import (
     ENV_FORWARDED_ALLOW_IPS,
@@ -35,19 +35,19 @@ log = logging.getLogger("talksocial")
 
 async def _kakao_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.KakaoError)
-    return wire.error_response(exc)
+    return responses.error_response(exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return wire.json_response({"msg": exc.detail, "code": -1}, status_code=exc.status_code)
+    return responses.json_response({"msg": exc.detail, "code": -1}, status_code=exc.status_code)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # SPEC §2: -1 is Kakao's internal error, HTTP 400. Bad input never lands here; a bug does,
     # and is logged with its traceback for the operator (never sent to the client).
     log.exception("internal error on %s %s", request.method, request.url.path)
-    return wire.error_response(errors.InternalError())
+    return responses.error_response(errors.InternalError())
 
 
 def routes() -> list[Route]:

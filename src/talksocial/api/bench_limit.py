@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from talksocial.api import wire
+from talksocial.api import responses
 
 ENV_LIMIT_ROUTE = "TALKSOCIAL_BENCH_LIMIT_ROUTE"
 ENV_LIMIT_BODY = "TALKSOCIAL_BENCH_LIMIT_BODY"
@@ -34,6 +34,6 @@ def limit_routes() -> list[Route]:
     async def limit(request: Request) -> Response:
         if not body:  # the benchmark writes the file once the server is up, then warms up
             body.append(path.read_bytes())
-        return wire.json_response(body[0])
+        return responses.json_response(body[0])
 
     return [Route(LIMIT_PATH, limit, methods=["GET"])]

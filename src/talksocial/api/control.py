@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from talksocial.api import faults, wire
+from talksocial.api import faults, responses
 from talksocial.api.context import ServerContext
 from talksocial.domain import errors
 from talksocial.storage import admin, clock
@@ -74,7 +74,7 @@ async def clock_endpoint(request: Request) -> Response:
             with ctx.sessions() as s:
                 return clock.offset(s)
 
-        return wire.json_response(_clock_body(await run_in_threadpool(read)))
+        return responses.json_response(_clock_body(await run_in_threadpool(read)))
 
     raw = await request.body()
     try:
@@ -102,7 +102,7 @@ async def clock_endpoint(request: Request) -> Response:
             clock.set_offset(s, offset)
             return offset
 
-    return wire.json_response(_clock_body(await run_in_threadpool(run_with_retry, write)))
+    return responses.json_response(_clock_body(await run_in_threadpool(run_with_retry, write)))
 
 
 # --- the world, faults, quotas, journal --------------------------------------------------------
@@ -111,7 +111,7 @@ Work = Callable[[Session, Request, Any], Any]
 
 
 def _admin_error(exc: admin.AdminError) -> Response:
-    return wire.json_response({"msg": str(exc), "code": -2}, status_code=exc.status)
+    return responses.json_response({"msg": str(exc), "code": -2}, status_code=exc.status)
 
 
 async def _json_body(request: Request) -> Any:
@@ -151,7 +151,7 @@ def _endpoint(work: Work, *, write: bool, status: int = 200) -> Callable[[Reques
             return _admin_error(exc)
         if result is None:
             return Response(status_code=204)
-        return wire.json_response(result, status_code=status)
+        return responses.json_response(result, status_code=status)
 
     return endpoint
 

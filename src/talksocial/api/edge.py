@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from talksocial.api import wire
+from talksocial.api import responses
 from talksocial.api.context import ServerContext, host_name, split_list
 from talksocial.storage.db import ping
 
@@ -55,8 +55,8 @@ async def healthz(request: Request) -> Response:
     ctx = ServerContext.of(request)
     ok = await run_in_threadpool(ping, ctx.engine)
     if ok:
-        return wire.json_response({"status": "ok"})
-    return wire.json_response({"status": "unavailable"}, status_code=503)
+        return responses.json_response({"status": "ok"})
+    return responses.json_response({"status": "unavailable"}, status_code=503)
 
 
 class HealthMiddleware:
@@ -72,7 +72,7 @@ class HealthMiddleware:
             if request.method in ("GET", "HEAD"):
                 response = await healthz(request)
             else:
-                response = wire.json_response(
+                response = responses.json_response(
                     {"msg": "Method Not Allowed", "code": -1}, status_code=405
                 )
             await response(scope, receive, send)

@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from talksocial.api import wire
+from talksocial.api import responses
 
 
 @lru_cache(maxsize=1)
@@ -19,4 +19,4 @@ def _document_bytes() -> bytes:
 
 
 async def openapi_json(request: Request) -> Response:
-    return wire.json_response(_document_bytes())
+    return responses.json_response(_document_bytes())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from talksocial.api import wire
+from talksocial.api import responses, wire
 from talksocial.api.auth import admin_key_app, bearer_token_owner
 from talksocial.api.context import ServerContext
 from talksocial.api.params import parse_choice, parse_id_list, parse_int, query_and_form
@@ -49,7 +49,7 @@ async def talk_profile(request: Request) -> Response:
         owner.profile_image_url,
         owner.thumbnail_url,
     )
-    return wire.json_response(body)
+    return responses.json_response(body)
 
 
 async def talk_friends(request: Request) -> Response:
@@ -93,7 +93,7 @@ def _talk_friends(request: Request, ctx: ServerContext) -> Response:
     body = wire.friends_page_json(
         elements, owner.total_count, owner.favorite_count, before_url, after_url
     )
-    return wire.json_response(body)
+    return responses.json_response(body)
 
 
 async def talk_profiles(request: Request) -> Response:
@@ -150,4 +150,4 @@ async def talk_profiles(request: Request) -> Response:
             viewer.thumbnail_url,
         )
     body["targets"] = targets
-    return wire.json_response(body)
+    return responses.json_response(body)

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from talksocial.api import wire
+from talksocial.api import responses, wire
 from talksocial.api.auth import admin_key_app, bearer_token_owner
 from talksocial.api.context import ServerContext
 from talksocial.api.params import parse_int, query_and_form
@@ -46,7 +46,7 @@ def _iso(instant: float) -> str:
 async def access_token_info(request: Request) -> Response:
     ctx = ServerContext.of(request)
     owner = bearer_token_owner(request, ctx.reads)
-    return wire.json_response(
+    return responses.json_response(
         {
             "id": owner.user_id,
             "expires_in": max(0, int(owner.expires_at - owner.now)),
@@ -68,7 +68,7 @@ async def logout(request: Request) -> Response:
             tokens.logout(s, digest)
 
     await run_in_threadpool(run_with_retry, work)
-    return wire.json_response({"id": owner.user_id})
+    return responses.json_response({"id": owner.user_id})
 
 
 # --- POST /v1/user/unlink -------------------------------------------------------------------
@@ -103,7 +103,7 @@ async def unlink(request: Request) -> Response:
         user_id = await run_in_threadpool(run_with_retry, by_admin)
         if user_id is None:
             raise errors.NotRegisteredUser()
-        return wire.json_response({"id": user_id})
+        return responses.json_response({"id": user_id})
 
     owner = bearer_token_owner(request, ctx.reads)
 
@@ -112,7 +112,7 @@ async def unlink(request: Request) -> Response:
             tokens.unlink(s, owner.app_id, owner.account_id)
 
     await run_in_threadpool(run_with_retry, by_token)
-    return wire.json_response({"id": owner.user_id})
+    return responses.json_response({"id": owner.user_id})
 
 
 # --- GET /v2/user/scopes, POST /v2/user/revoke/scopes ---------------------------------------
@@ -139,7 +139,7 @@ async def scopes(request: Request) -> Response:
     ctx = ServerContext.of(request)
     owner = bearer_token_owner(request, ctx.reads)
     only = _scope_names(request.query_params.get("scopes"), "scopes", required=False)
-    return wire.json_response(
+    return responses.json_response(
         wire.user_scopes(owner.user_id, owner.consent_items, list(owner.scopes), only)
     )
 
@@ -168,7 +168,7 @@ async def revoke_scopes(request: Request) -> Response:
             return remaining
 
     remaining = await run_in_threadpool(run_with_retry, work)
-    return wire.json_response(wire.user_scopes(owner.user_id, owner.consent_items, remaining, None))
+    return responses.json_response(wire.user_scopes(owner.user_id, owner.consent_items, remaining, None))
 
 
 # --- GET /v2/user/me ------------------------------------------------------------------------
@@ -200,4 +200,4 @@ async def me(request: Request) -> Response:
                 raise errors.token_not_found()
             return _me_body(owner, account, link.connected_at)
 
-    return wire.json_response(await run_in_threadpool(work))
+    return responses.json_response(await run_in_threadpool(work))

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from talksocial.api import wire
+from talksocial.api import responses
 from talksocial.api.context import ServerContext
 from talksocial.domain.secrets import hash_password, verify_password
 from talksocial.oauth import codes, errors, idtoken, pages, sessions, tokens
@@ -366,7 +366,7 @@ async def consent(request: Request) -> Response:
 
 
 def _oauth_error(exc: errors.OAuthError) -> Response:
-    return wire.json_response(exc.body(), status_code=exc.http_status)
+    return responses.json_response(exc.body(), status_code=exc.http_status)
 
 
 def _token(ctx: ServerContext, params: dict[str, str], issuer: str) -> Response:
@@ -383,7 +383,7 @@ def _token(ctx: ServerContext, params: dict[str, str], issuer: str) -> Response:
                 body = tokens.exchange_code(s, app, params, issuer=issuer, now=now)
             else:
                 body = tokens.refresh(s, app, params, issuer=issuer, now=now)
-        return wire.json_response(body)
+        return responses.json_response(body)
     except errors.OAuthError as exc:
         return _oauth_error(exc)
     except codes.CodeReused as reused:
@@ -407,14 +407,14 @@ async def token(request: Request) -> Response:
 
 async def openid_configuration(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    return wire.json_response(idtoken.discovery(ctx.base_url(request)))
+    return responses.json_response(idtoken.discovery(ctx.base_url(request)))
 
 
 def _jwks(ctx: ServerContext) -> Response:
     with transaction(ctx.sessions) as s:
         # The key is created on first use, so that the JWKS is never empty.
         idtoken.signing_key(s, clock.now(s))
-        return wire.json_response(idtoken.jwks(s))
+        return responses.json_response(idtoken.jwks(s))
 
 
 async def jwks(request: Request) -> Response:
