@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "server": {
             "command": "talksocial serve " + " ".join(server.serve_args(0, "<world>")),
             "workers": server.WORKERS,
-            "note": "start-up snapshot for reset skipped (benchmarks/serve.py)",
+            "note": "no start-up snapshot for reset (the world is over the snapshot limit)",
         },
         "scenarios": [
             {

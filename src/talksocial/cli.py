@@ -167,15 +167,34 @@ def _load_seed(url: str, *documents: tuple[str, Any]) -> list[GeneratedToken]:
     return generated
 
 
+#: Above this many friend-list entries `serve` keeps no start-up snapshot: the snapshot is an
+#: export of the whole world, which for a generated world of millions of entries would cost
+#: minutes at every start and a huge row. `reset` is for test worlds; it then answers 409.
+SNAPSHOT_MAX_FRIEND_ENTRIES = 200_000
+ENV_SNAPSHOT_MAX = "TALKSOCIAL_SNAPSHOT_MAX_FRIEND_ENTRIES"
+
+
 def _snapshot_startup(url: str) -> None:
     """The world right after start-up and seeding, kept for the control plane's `reset`."""
-    from talksocial.storage.admin import snapshot_startup
+    from sqlalchemy import func, select
+
+    from talksocial.storage.admin import drop_startup_snapshot, snapshot_startup
     from talksocial.storage.db import make_engine, make_sessionmaker, transaction
+    from talksocial.storage.models import Friendship
 
     engine = make_engine(url)
     try:
         with transaction(make_sessionmaker(engine)) as session:
-            snapshot_startup(session)
+            entries = session.scalar(select(func.count()).select_from(Friendship)) or 0
+            limit = int(os.environ.get(ENV_SNAPSHOT_MAX, SNAPSHOT_MAX_FRIEND_ENTRIES))
+            if entries > limit:
+                drop_startup_snapshot(session)
+                print(
+                    f"the world has {entries:,} friend-list entries: no start-up snapshot is "
+                    f"kept (over {limit:,}), so /_talksocial/reset is off"
+                )
+            else:
+                snapshot_startup(session)
     finally:
         engine.dispose()
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from talksocial.demo import DEMO_APP_ID
+from collections.abc import Callable
+
+from talksocial.demo import DEMO_ACCESS_TOKEN, DEMO_APP_ID
 from tests.control.conftest import Control
+from tests.support.server import LiveServer
 
 
 def test_reset_returns_to_the_seed_exactly(ctl: Control) -> None:
@@ -53,3 +56,17 @@ def test_export_and_import(ctl: Control) -> None:
     now = ctl.ok("GET", "/export")
     ctl.ok("POST", "/import", json=now)
     assert ctl.ok("GET", "/export") == now
+
+
+def test_no_snapshot_is_kept_for_a_large_world(make_server: Callable[..., LiveServer]) -> None:
+    # The demo world has more friend-list entries than this limit: the start-up snapshot (an
+    # export of the whole world) is not kept, reset says why, and the rest of the server works.
+    server = make_server(demo=True, env={"TALKSOCIAL_SNAPSHOT_MAX_FRIEND_ENTRIES": "5"})
+    assert "/_talksocial/reset is off" in server.log()
+    reset = server.post("/_talksocial/reset")
+    assert reset.status_code == 409
+    assert "too large" in reset.json()["msg"]
+    friends = server.get(
+        "/v1/api/talk/friends", headers={"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
+    )
+    assert friends.status_code == 200 and friends.json()["total_count"] == 11

@@ -888,6 +888,15 @@ def snapshot_startup(session: Session) -> None:
     session.flush()
 
 
+def drop_startup_snapshot(session: Session) -> None:
+    """No snapshot for this start (the world is too large to keep one): `reset` answers 409
+    rather than restoring the snapshot of an earlier start."""
+    state = session.get(ServerState, SNAPSHOT_KEY)
+    if state is not None:
+        session.delete(state)
+        session.flush()
+
+
 def clear_world(session: Session) -> None:
     """Deletes every app, account, link, token, code, login session, fault, quota and journal
     entry (the signing keys and the start-up snapshot stay)."""
@@ -903,7 +912,10 @@ def reset_world(session: Session) -> None:
     quotas or journal."""
     state = session.get(ServerState, SNAPSHOT_KEY)
     if state is None:
-        raise Conflict("no start-up snapshot (the server was not started by `talksocial serve`)")
+        raise Conflict(
+            "no start-up snapshot: the server was not started by `talksocial serve`, or its "
+            "world was too large to keep one"
+        )
     body = json.loads(state.value)
     clear_world(session)
     import_world(session, body["world"])
