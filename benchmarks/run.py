@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             "figure": "median of the runs; scenarios interleaved round-robin",
         },
         "server": {
-            "command": "talksocial serve " + " ".join(server.serve_args(0, "<world>")),
+            "command": "talksocial serve --host 127.0.0.1 --port PORT "
+            + " ".join(server.serve_args("<world>")),
             "workers": server.WORKERS,
             "note": "no start-up snapshot for reset (the world is over the snapshot limit)",
         },

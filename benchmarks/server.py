@@ -4,59 +4,42 @@ this large, so starting it costs no export of the world.)"""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from talksocial.serving import ServerProcess, free_port
 
 WORKERS = 2
 ENV_LIMIT_ROUTE = "TALKSOCIAL_BENCH_LIMIT_ROUTE"  # talksocial.api.bench_limit
 ENV_LIMIT_BODY = "TALKSOCIAL_BENCH_LIMIT_BODY"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class BenchServer:
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
+    server: ServerProcess
     limit_body: Path
 
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.server.process
+
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)  # granian's workers too
-        except ProcessLookupError:
-            return
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+        self.server.stop()
 
     def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
+        return self.server.log()
 
 
-def serve_args(port: int, database_url: str, workers: int = WORKERS) -> list[str]:
+def serve_args(database_url: str, workers: int = WORKERS) -> list[str]:
     """The production settings (`--workers 2`), without the access log: a line per request
-    on stdout measures the log, not the API (it costs the limit route as much)."""
-    return [
-        "--host", "127.0.0.1", "--port", str(port), "--database", database_url,
-        "--workers", str(workers), "--no-access-log",
-    ]
+    on stdout measures the log, not the API (it costs the limit route as much). The host and
+    port come first, from `talksocial.serving`."""
+    return ["--database", database_url, "--workers", str(workers), "--no-access-log"]
 
 
 def start(database_url: str, workdir: Path, *, workers: int = WORKERS) -> BenchServer:
@@ -64,23 +47,10 @@ def start(database_url: str, workdir: Path, *, workers: int = WORKERS) -> BenchS
     port = free_port()
     limit_body = workdir / "limit-body.json"
     limit_body.unlink(missing_ok=True)
-    log_path = workdir / "server.log"
-    env = {**os.environ, ENV_LIMIT_ROUTE: "1", ENV_LIMIT_BODY: str(limit_body)}
-    command = [sys.executable, "-m", "talksocial.cli", "serve", *serve_args(port, database_url, workers)]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env=env,
-        )
-    server = BenchServer(f"http://127.0.0.1:{port}", process, log_path, limit_body)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"talksocial serve exited {process.returncode}:\n{server.log()}")
-        try:
-            httpx.get(server.base_url + "/openapi.json", timeout=1.0)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"talksocial serve did not start:\n{server.log()}")
+    server = ServerProcess.spawn(
+        serve_args(database_url, workers),
+        log_path=workdir / "server.log",
+        port=port,
+        env={ENV_LIMIT_ROUTE: "1", ENV_LIMIT_BODY: str(limit_body)},
+    )
+    return BenchServer(server, limit_body)

@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from talksocial.serving import ServerProcess, talksocial_command
 
 if TYPE_CHECKING:
     from talksocial.client import AsyncKakaoClient, KakaoClient
@@ -53,26 +51,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _command() -> list[str]:
-    return [sys.executable, "-m", "talksocial.cli"]
-
-
-class KakaoWorld:
+class KakaoWorld(ServerProcess):
     """A running talksocial server. `base_url` serves both Kakao hosts (kapi and kauth)."""
 
-    def __init__(
-        self, base_url: str, database_url: str, process: subprocess.Popen[bytes], log_path: Path
-    ) -> None:
-        self.base_url = base_url
+    def __init__(self, server: ServerProcess, database_url: str) -> None:
+        super().__init__(server.base_url, server.process, server.log_path)
         self.database_url = database_url
-        self.process = process
-        self.log_path = log_path
         self._clients: list[KakaoClient] = []
 
     @classmethod
@@ -82,10 +66,8 @@ class KakaoWorld:
         """Start `talksocial serve` with `seed` (None or "demo": the demo world) in `directory`;
         `public_url` is the base of the URLs the server returns (`--public-url`)."""
         directory.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
         database_url = f"sqlite:///{directory / 'talksocial.db'}"
-        args = _command() + ["serve", "--host", "127.0.0.1", "--port", str(port)]
-        args += ["--database", database_url]
+        args = ["--database", database_url]
         if seed is None or (isinstance(seed, str) and seed == DEMO):
             args.append("--demo")
         elif isinstance(seed, Mapping):
@@ -96,38 +78,10 @@ class KakaoWorld:
             args += ["--seed", os.fspath(seed)]
         if public_url is not None:
             args += ["--public-url", public_url]
-        log_path = directory / "server.log"
-        with log_path.open("wb") as log_file:
-            process = subprocess.Popen(
-                args,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # its own process group: stop() ends the workers too
-            )
-        world = cls(f"http://127.0.0.1:{port}", database_url, process, log_path)
-        try:
-            world._wait_until_ready()
-        except BaseException:
-            world.stop()
-            raise
-        return world
-
-    def _wait_until_ready(self) -> None:
-        import httpx
-
-        deadline = time.monotonic() + _STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"talksocial serve exited with {self.process.returncode}:\n{self.log()}"
-                )
-            try:
-                httpx.get(self.base_url + "/openapi.json", timeout=1.0)
-                return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError(f"talksocial serve did not start in {_STARTUP_SECONDS}s:\n{self.log()}")
+        server = ServerProcess.spawn(
+            args, log_path=directory / "server.log", startup_seconds=_STARTUP_SECONDS
+        )
+        return cls(server, database_url)
 
     def client(self, **kwargs: Any) -> KakaoClient:
         """A `KakaoClient` bound to this world (both base URLs); closed when the world stops.
@@ -149,8 +103,8 @@ class KakaoWorld:
     ) -> str:
         """A fresh access token of `account_key` in app `app_id` (`talksocial token issue`): the
         link is created if missing; `scopes` sets its agreed items (plus the app's required)."""
-        args = _command() + ["token", "issue", "--app", str(app_id), "--account", account_key]
-        args += ["--database", self.database_url]
+        args = talksocial_command() + ["token", "issue", "--app", str(app_id)]
+        args += ["--account", account_key, "--database", self.database_url]
         if scopes is not None:
             args += ["--scopes", ",".join(scopes)]
         done = subprocess.run(args, capture_output=True, text=True, timeout=60)
@@ -173,25 +127,11 @@ class KakaoWorld:
         )
         response.raise_for_status()
 
-    def log(self) -> str:
-        """What the server printed so far."""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
     def stop(self) -> None:
         for client in self._clients:
             client.close()
         self._clients.clear()
-        if self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+        super().stop()
 
 
 @pytest.fixture

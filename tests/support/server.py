@@ -6,25 +6,24 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from talksocial.serving import ServerProcess, free_port, talksocial_command
+
+__all__ = [
+    "ENV_TEST_POSTGRES",
+    "LiveServer",
+    "free_port",
+    "fresh_database_url",
+    "start_server",
+    "talksocial_command",
+]
+
 #: Set by `make test` for the PostgreSQL pass: a server URL whose databases the tests may create.
 ENV_TEST_POSTGRES = "TALKSOCIAL_TEST_POSTGRES_URL"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fresh_database_url(tmp_dir: Path) -> str:
@@ -42,17 +41,13 @@ def fresh_database_url(tmp_dir: Path) -> str:
     return f"{base}/{name}"
 
 
-def talksocial_command() -> list[str]:
-    return [sys.executable, "-m", "talksocial.cli"]
+class LiveServer(ServerProcess):
+    """A `talksocial serve` process (talksocial.serving) with its database and HTTP helpers."""
 
-
-@dataclass
-class LiveServer:
-    base_url: str
-    database_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    clients: list[httpx.Client] = field(default_factory=list)
+    def __init__(self, server: ServerProcess, database_url: str) -> None:
+        super().__init__(server.base_url, server.process, server.log_path)
+        self.database_url = database_url
+        self.clients: list[httpx.Client] = []
 
     def client(self, **kwargs: Any) -> httpx.Client:
         client = httpx.Client(base_url=self.base_url, timeout=30.0, **kwargs)
@@ -68,23 +63,10 @@ class LiveServer:
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.request(method, self.base_url + path, timeout=30.0, **kwargs)
 
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
     def stop(self) -> None:
         for client in self.clients:
             client.close()
-        if self.process.poll() is None:
-            # The whole process group: granian's workers too.
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=15)
+        super().stop()
 
 
 def start_server(
@@ -100,17 +82,7 @@ def start_server(
     tmp_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     database_url = database_url or fresh_database_url(tmp_dir)
-    args = talksocial_command() + [
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--database",
-        database_url,
-        "--workers",
-        str(workers),
-    ]
+    args = ["--database", database_url, "--workers", str(workers)]
     if demo:
         args.append("--demo")
     if seed is not None:
@@ -118,25 +90,7 @@ def start_server(
         seed_path.write_text(json.dumps(seed), encoding="utf-8")
         args += ["--seed", str(seed_path)]
     args += extra_args or []
-    log_path = tmp_dir / f"server-{port}.log"
-    log_file = log_path.open("wb")
-    process = subprocess.Popen(
-        args,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        env={**os.environ, **(env or {})},
+    server = ServerProcess.spawn(
+        args, log_path=tmp_dir / f"server-{port}.log", port=port, env=env, startup_seconds=60
     )
-    server = LiveServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"talksocial serve exited {process.returncode}:\n{server.log()}")
-        try:
-            httpx.get(server.base_url + "/openapi.json", timeout=1.0)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"talksocial serve did not start:\n{server.log()}")
+    return LiveServer(server, database_url)
