@@ -70,7 +70,9 @@ generate-figures: $(STAMP)
 
 # The console's pages as PNG in docs/screenshots/ (committed; README "Console"). Headless Debian
 # chromium against `serve --demo` on a free loopback port; not part of `make test`.
+# The fonts draw the demo world's Hangul, kana and emoji nicknames instead of empty boxes.
 screenshots: $(STAMP)
-	command -v chromium >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -q && apt-get install -y -q chromium; }
+	{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1; } || \
+	  { export DEBIAN_FRONTEND=noninteractive; apt-get update -q && \
+	    apt-get install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji; }
 	$(BIN)/python scripts/screenshots.py
