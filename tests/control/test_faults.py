@@ -96,6 +96,34 @@ def test_koe_codes_on_the_login_server(ctl: Control) -> None:
     assert after.json()["error_code"] != "KOE320" or "injected" not in after.text
 
 
+def test_koe_rules_scoped_to_an_app_by_its_client_id(ctl: Control) -> None:
+    # App 1001's REST API key is the demo's; app 1002 has its own.
+    ctl.ok("POST", "/faults", 201, json={"endpoint": "/oauth/token", "koe_code": "KOE010",
+                                          "error": "invalid_client", "http_status": 401,
+                                          "app": DEMO_APP_ID})
+    form = {"grant_type": "authorization_code", "code": "nope",
+            "redirect_uri": "http://localhost:3000/callback"}
+    hit = ctl.server.post("/oauth/token", data={**form, "client_id": "demo-rest-api-key"})
+    assert hit.status_code == 401 and hit.json()["error_code"] == "KOE010"
+    # Another app's client_id is not hit: its request reaches the endpoint (the form body
+    # read to find the client_id is handed on intact: the real answer names the bad code).
+    other = ctl.server.post(
+        "/oauth/token", data={**form, "client_id": "demo-rest-api-key-nickname-only"}
+    )
+    assert other.status_code == 400 and other.json()["error_code"] == "KOE320"
+    # On /oauth/authorize the client_id comes from the query string.
+    ctl.ok("POST", "/faults", 201, json={"endpoint": "/oauth/authorize", "koe_code": "KOE999",
+                                          "app": DEMO_APP_ID})
+    query = {"redirect_uri": "http://localhost:3000/callback", "response_type": "code"}
+    page = ctl.server.get("/oauth/authorize", params={**query, "client_id": "demo-rest-api-key"})
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "KOE999" in page.text
+    fine = ctl.server.get(
+        "/oauth/authorize", params={**query, "client_id": "demo-rest-api-key-nickname-only"}
+    )
+    assert fine.status_code == 200 and "KOE999" not in fine.text
+
+
 def test_rule_validation(ctl: Control) -> None:
     for body in [
         {"code": -1},
@@ -104,7 +132,7 @@ def test_rule_validation(ctl: Control) -> None:
         {"endpoint": FRIENDS, "koe_code": "KOE320"},
         {"endpoint": "/oauth/token", "code": -1},
         {"endpoint": "/oauth/token", "koe_code": "KOE1"},
-        {"endpoint": "/oauth/token", "koe_code": "KOE320", "app": DEMO_APP_ID},
+        {"endpoint": "/oauth/token", "koe_code": "KOE320", "account": "muzi"},
         {"endpoint": FRIENDS, "code": -1, "probability": 1.5},
         {"endpoint": FRIENDS, "code": -1, "probability": 0.5, "next": 1},
         {"endpoint": FRIENDS, "code": -1, "next": 0},

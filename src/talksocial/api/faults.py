@@ -42,6 +42,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talksocial.api import operator
 from talksocial.domain import errors
+from talksocial.domain.secrets import sha256_hex
+from talksocial.oauth import pages
 from talksocial.storage import admin
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.models import FaultRule, QuotaLimit, QuotaUsage, ServerState
@@ -403,11 +405,18 @@ class ControlMiddleware:
         method: str = scope["method"]
 
         if path not in admin.API_BY_PATH:
-            # Not an endpoint that authenticates: the rules that name no app or account.
+            # Not an endpoint that authenticates: on /oauth/* the app is the one its client_id
+            # names (rules may be scoped to it); elsewhere the rules that name no app.
             control.checked = True
             ctx = scope["app"].state.ctx
             state.ensure(ctx.reads.control_version())
-            rules = state.pick_fault(method, path, None, None) if state.rules else []
+            app_id: int | None = None
+            if path.startswith("/oauth/") and any(r.app_id is not None for r in state.rules):
+                client_id, receive = await _client_id(scope, receive)
+                if client_id:
+                    app_id = ctx.reads.app_id_by_rest_api_key(sha256_hex(client_id))
+                control.app_id = app_id
+            rules = state.pick_fault(method, path, app_id, None) if state.rules else []
             for rule in rules:
                 control.fault_id = rule.id
                 control.delay += rule.latency_ms / 1000
@@ -415,6 +424,16 @@ class ControlMiddleware:
             if error is not None:
                 if control.delay:
                     await asyncio.sleep(control.delay)
+                if error.koe_code is not None and path == "/oauth/authorize":
+                    # The authorize endpoint answers a browser: its errors are an HTML page
+                    # naming the code, never JSON and never a redirect (SPEC §7).
+                    status = error.http_status or 400
+                    page = pages.error_page(
+                        error.koe_code, "Injected error", error.msg or "", status_code=status
+                    )
+                    await page(scope, receive, send)
+                    self._journal(scope, control, started, status, error.koe_code)
+                    return
                 if error.koe_code is not None:
                     status = error.http_status or 400
                     body: dict[str, Any] = {
@@ -458,6 +477,37 @@ class ControlMiddleware:
             control.app_id, control.account_id, status, code,
             (time.perf_counter() - started) * 1000, control.fault_id,
         ))
+
+
+async def _client_id(scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
+    """The `client_id` of a login-server request: from the query string, or from a form body,
+    which is read here and handed on unchanged to the endpoint (a new `receive`)."""
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    if query.get("client_id"):
+        return query["client_id"], receive
+    headers = dict(scope.get("headers") or [])
+    if b"application/x-www-form-urlencoded" not in headers.get(b"content-type", b""):
+        return None, receive
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return None, receive
+        chunks.append(message.get("body", b""))
+        more = bool(message.get("more_body", False))
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    form = dict(parse_qsl(body.decode("utf-8", errors="replace")))
+    return form.get("client_id"), replay
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:

@@ -1019,8 +1019,9 @@ def add_fault(session: Session, fields: Mapping[str, Any]) -> FaultRule:
         rule.app_id = get_app(session, _int(fields["app"], "app")).id
     if fields.get("account") is not None:
         rule.account_id = get_account(session, _str(fields["account"], "account", max_len=200)).id
-    if is_oauth and (rule.app_id is not None or rule.account_id is not None):
-        raise AdminError("app and account narrow the API endpoints, not /oauth/*")
+    if is_oauth and rule.account_id is not None:
+        # The login server knows the app of a request (its client_id), not yet the account.
+        raise AdminError("on /oauth/* a rule narrows to an app (by client_id), not an account")
     session.add(rule)
     session.flush()
     bump_version(session)

@@ -239,6 +239,12 @@ class ReadStore:
             now=time.time() + (float(r[3]) if r[3] is not None else 0.0),
         )
 
+    def app_id_by_rest_api_key(self, key_sha256: str) -> int | None:
+        """The app a login-server request names by its `client_id` (fault rules scoped to
+        an app on /oauth/*)."""
+        rows = self._fetch("SELECT id FROM apps WHERE rest_api_key_sha256 = ?", (key_sha256,))
+        return int(rows[0][0]) if rows else None
+
     def control_version(self) -> str | None:
         """The control plane's version alone (for endpoints without a credential lookup)."""
         rows = self._fetch(f"SELECT {_VERSION}", ())
