@@ -496,6 +496,8 @@ def test_a_bad_yaml_file_is_rejected_the_same_way(
     ("name", "content", "words"),
     [
         ("broken.json", b'{"apps": [}', "not valid JSON"),
+        ("twice.json", b'{"apps": [], "apps": []}', "'apps' appears twice"),
+        ("twice.yaml", b"apps: []\naccounts: []\napps: []\n", "'apps' appears twice"),
         ("trailing.json", b'{"apps": []} x', "not valid JSON"),
         ("yaml-in-json.json", b"apps: []\n", "not valid JSON"),
         ("broken.yaml", b"apps: [\n  - id: 1\n    name: : :\n", "not valid YAML"),
