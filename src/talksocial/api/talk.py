@@ -110,20 +110,22 @@ async def talk_profiles(request: Request) -> Response:
         raise errors.InvalidArgument("viewer_id_type must be user_id")
 
     wanted = list(target_ids) + ([viewer_id] if viewer_id is not None else [])
-    linked = ctx.reads.linked_profiles(app.app_id, wanted)
-    viewer = linked.get(viewer_id) if viewer_id is not None else None
-    if viewer_id is not None and viewer is None:
-        raise errors.NotRegisteredUser()
-    if any(target not in linked for target in target_ids):
-        raise errors.InvalidArgument(errors.MSG_UNREGISTERED_TARGET)
-
-    shown = (
-        ctx.reads.multi_profiles_shown_to(
-            viewer.account_id, [linked[t].account_id for t in target_ids]
+    # The profiles and the multi-profiles shown to the viewer come from one state of the
+    # database (no await inside: the worker's read connection is not shared meanwhile).
+    with ctx.reads.snapshot():
+        linked = ctx.reads.linked_profiles(app.app_id, wanted)
+        viewer = linked.get(viewer_id) if viewer_id is not None else None
+        if viewer_id is not None and viewer is None:
+            raise errors.NotRegisteredUser()
+        if any(target not in linked for target in target_ids):
+            raise errors.InvalidArgument(errors.MSG_UNREGISTERED_TARGET)
+        shown = (
+            ctx.reads.multi_profiles_shown_to(
+                viewer.account_id, [linked[t].account_id for t in target_ids]
+            )
+            if viewer is not None
+            else {}
         )
-        if viewer is not None
-        else {}
-    )
     targets = []
     for target_id in target_ids:
         profile = linked[target_id]
