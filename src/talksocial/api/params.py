@@ -96,3 +96,19 @@ async def query_and_form(request: Request) -> dict[str, str]:
             raise InvalidArgument("the form body is not valid UTF-8") from None
         params.update(parse_qsl(text, keep_blank_values=True))
     return params
+
+
+async def html_form_pairs(request: Request, *, max_bytes: int) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a page's urlencoded form, in order. A form that is not
+    urlencoded, too large or not UTF-8 reads as empty (the page then asks again), never as an
+    error body: these are browser forms, not API calls."""
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        return []
+    body = await request.body()
+    if len(body) > max_bytes:
+        return []
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    return parse_qsl(text, keep_blank_values=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from talksocial.api import operator
 from talksocial.api.context import ServerContext
+from talksocial.api.params import html_form_pairs
 from talksocial.console import sessions
 from talksocial.console.avatars import avatar_path
 
@@ -106,17 +107,7 @@ def redirect(location: str) -> Response:
 
 
 async def read_form_pairs(request: Request) -> list[tuple[str, str]]:
-    """An urlencoded form, every (name, value) in order; anything else reads as empty."""
-    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
-        return []
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return []
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return []
-    return parse_qsl(text, keep_blank_values=True)
+    return await html_form_pairs(request, max_bytes=MAX_FORM_BYTES)
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 
 from talksocial.api import responses
 from talksocial.api.context import ServerContext
+from talksocial.api.params import html_form_pairs
 from talksocial.domain.secrets import hash_password, verify_password
 from talksocial.oauth import codes, errors, idtoken, pages, sessions, tokens
 from talksocial.oauth.authorize import (
@@ -62,17 +63,7 @@ def _browser(request: Request, ctx: ServerContext) -> BrowserRequest:
 
 
 async def _form(request: Request) -> list[tuple[str, str]]:
-    content_type = request.headers.get("content-type", "")
-    if "application/x-www-form-urlencoded" not in content_type:
-        return []
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return []
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return []
-    return parse_qsl(text, keep_blank_values=True)
+    return await html_form_pairs(request, max_bytes=MAX_FORM_BYTES)
 
 
 def _set_cookie(response: Response, cookie: str, secure: bool) -> None:
