@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from tests.support.server import LiveServer, start_server
+from tests.support.server import LiveServer, serving, start_server
 
 settings.register_profile("ci", max_examples=50, deadline=None)
 settings.register_profile("dev", max_examples=100, deadline=None)
@@ -18,12 +18,8 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server with the demo world, shared by tests that only read it."""
-    server = start_server(tmp_path_factory.mktemp("demo"), demo=True)
-    try:
+    with serving(tmp_path_factory.mktemp("demo"), demo=True) as server:
         yield server
-    finally:
-        server.stop()
-        assert "Traceback" not in server.log(), server.log()
 
 
 @pytest.fixture

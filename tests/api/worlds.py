@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.server import LiveServer, start_server
+from tests.support.server import LiveServer, serving
 
 JSON_CT = "application/json;charset=UTF-8"
 IMG = "https://img.example/"
@@ -92,12 +92,8 @@ def serve(
     tmp_path_factory: pytest.TempPathFactory, seed: dict[str, Any], name: str = "world"
 ) -> Iterator[LiveServer]:
     """Body of a module-scoped fixture: one read-only server over `seed`."""
-    server = start_server(tmp_path_factory.mktemp(name), seed=seed)
-    try:
+    with serving(tmp_path_factory.mktemp(name), seed=seed) as server:
         yield server
-    finally:
-        server.stop()
-        assert "Traceback" not in server.log(), server.log()
 
 
 def expect(response: httpx.Response, status: int, body: Any | None = None) -> Any:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from talksocial.demo import DEMO_ACCESS_TOKEN
-from tests.support.server import LiveServer, start_server
+from tests.support.server import LiveServer, serving
 
 C = "/_talksocial"
 
@@ -45,12 +45,8 @@ class Control:
 
 @pytest.fixture(scope="module")
 def control_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_server(tmp_path_factory.mktemp("control"), demo=True)
-    try:
+    with serving(tmp_path_factory.mktemp("control"), demo=True) as server:
         yield server
-    finally:
-        server.stop()
-        assert "Traceback" not in server.log(), server.log()
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ __all__ = [
     "LiveServer",
     "free_port",
     "fresh_database_url",
+    "serving",
     "start_server",
     "talksocial_command",
 ]
@@ -94,3 +97,15 @@ def start_server(
         args, log_path=tmp_dir / f"server-{port}.log", port=port, env=env, startup_seconds=60
     )
     return LiveServer(server, database_url)
+
+
+@contextmanager
+def serving(tmp_dir: Path, **kwargs: Any) -> Iterator[LiveServer]:
+    """`start_server` for the length of a block (a module- or session-scoped fixture's body):
+    stopped afterwards, and its log must hold no traceback (no request ended in a bug)."""
+    server = start_server(tmp_dir, **kwargs)
+    try:
+        yield server
+    finally:
+        server.stop()
+        assert "Traceback" not in server.log(), server.log()
