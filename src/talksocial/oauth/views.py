@@ -98,6 +98,17 @@ def _state_params(areq: AuthorizeRequest) -> list[tuple[str, str]]:
     return [("state", areq.state)] if areq.state is not None else []
 
 
+def _error_redirect(areq: AuthorizeRequest, error: str, description: str) -> Response:
+    """An authorization the user or the request could not complete, answered to the app's
+    redirect_uri (never for a bad client or redirect_uri: those are pages), with `state`."""
+    return _redirect(
+        redirect_with(
+            areq.redirect_uri,
+            [("error", error), ("error_description", description), *_state_params(areq)],
+        )
+    )
+
+
 def _display_nickname(account: Account) -> str:
     return idtoken.account_profile(account)[0] or account.key
 
@@ -190,16 +201,7 @@ def _authorize(
         account = s.get(Account, login.account_id) if login.account_id is not None else None
         if account is None or "login" in areq.prompt or "select_account" in areq.prompt:
             if "none" in areq.prompt:
-                response = _redirect(
-                    redirect_with(
-                        areq.redirect_uri,
-                        [
-                            ("error", "login_required"),
-                            ("error_description", "user authentication required."),
-                            *_state_params(areq),
-                        ],
-                    )
-                )
+                response = _error_redirect(areq, "login_required", "user authentication required.")
             else:
                 response = _login_page(s, areq, login)
         else:
@@ -209,16 +211,7 @@ def _authorize(
             if not asked:
                 response = _code_redirect(s, areq, login, account.id, now)
             elif "none" in areq.prompt:
-                response = _redirect(
-                    redirect_with(
-                        areq.redirect_uri,
-                        [
-                            ("error", "consent_required"),
-                            ("error_description", "user consent required."),
-                            *_state_params(areq),
-                        ],
-                    )
-                )
+                response = _error_redirect(areq, "consent_required", "user consent required.")
             else:
                 response = _consent_page(areq, login, account, asked)
         if new_cookie is not None:
@@ -326,16 +319,7 @@ def _consent(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest
         if account is None:
             return _redirect("/oauth/authorize?" + areq.continuation_query())
         if fields.get("action") != "agree":
-            return _redirect(
-                redirect_with(
-                    areq.redirect_uri,
-                    [
-                        ("error", "access_denied"),
-                        ("error_description", "User denied access"),
-                        *_state_params(areq),
-                    ],
-                )
-            )
+            return _error_redirect(areq, "access_denied", "User denied access")
         agreed = _agreed(s, areq.app.id, account.id)
         asked = items_to_ask(areq.consent_items, agreed, areq.requested_scopes)
         checked = {value for key, value in form if key == "scope"}
