@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from benchmarks.limit_app import LIMIT_PATH
 from benchmarks.world import World
 
 LIMIT = 100
-LIMIT_PATH = "/_bench/limit"  # talksocial.api.bench_limit.LIMIT_PATH
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """A `talksocial serve` process on loopback, with the production settings (`--workers 2`) and
-the benchmark's limit route mounted. (`serve` keeps no start-up snapshot for `reset` of a world
+the benchmark's limit route mounted (benchmarks/limit_app.py). (`serve` keeps no start-up snapshot for `reset` of a world
 this large, so starting it costs no export of the world.)"""
 
 from __future__ import annotations
@@ -8,11 +8,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.limit_app import ENV_LIMIT_BODY
 from talksocial.serving import ServerProcess, free_port
 
 WORKERS = 2
-ENV_LIMIT_ROUTE = "TALKSOCIAL_BENCH_LIMIT_ROUTE"  # talksocial.api.bench_limit
-ENV_LIMIT_BODY = "TALKSOCIAL_BENCH_LIMIT_BODY"
+
+#: The benchmark's build of the app: talksocial's plus the limit route (benchmarks/limit_app.py).
+APP_FACTORY = "benchmarks.limit_app:worker_app"
+REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -39,7 +42,8 @@ def serve_args(database_url: str, workers: int = WORKERS) -> list[str]:
     """The production settings (`--workers 2`), without the access log: a line per request
     on stdout measures the log, not the API (it costs the limit route as much). The host and
     port come first, from `talksocial.serving`."""
-    return ["--database", database_url, "--workers", str(workers), "--no-access-log"]
+    return ["--database", database_url, "--workers", str(workers), "--no-access-log",
+            "--app-factory", APP_FACTORY]
 
 
 def start(database_url: str, workdir: Path, *, workers: int = WORKERS) -> BenchServer:
@@ -51,6 +55,7 @@ def start(database_url: str, workdir: Path, *, workers: int = WORKERS) -> BenchS
         serve_args(database_url, workers),
         log_path=workdir / "server.log",
         port=port,
-        env={ENV_LIMIT_ROUTE: "1", ENV_LIMIT_BODY: str(limit_body)},
+        # The workers import benchmarks.limit_app from the repository.
+        env={ENV_LIMIT_BODY: str(limit_body), "PYTHONPATH": str(REPO)},
     )
     return BenchServer(server, limit_body)

@@ -18,9 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from talksocial import config
 
 if TYPE_CHECKING:
     from talksocial.storage.seed import GeneratedToken
@@ -84,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=30,
         metavar="SECONDS",
         help="on SIGTERM, how long requests in flight may take to finish (default: 30)",
+    )
+    serve.add_argument(
+        "--app-factory",
+        metavar="MODULE:CALLABLE",
+        default="talksocial.app:worker_app",
+        help="for embedders: the ASGI app factory each worker imports; it wraps "
+        "talksocial.app.create_app (default: talksocial.app:worker_app)",
     )
     serve.add_argument(
         "--operator-token",
@@ -167,15 +176,9 @@ def _load_seed(url: str, *documents: tuple[str, Any]) -> list[GeneratedToken]:
     return generated
 
 
-#: Above this many friend-list entries `serve` keeps no start-up snapshot: the snapshot is an
-#: export of the whole world, which for a generated world of millions of entries would cost
-#: minutes at every start and a huge row. `reset` is for test worlds; it then answers 409.
-SNAPSHOT_MAX_FRIEND_ENTRIES = 200_000
-ENV_SNAPSHOT_MAX = "TALKSOCIAL_SNAPSHOT_MAX_FRIEND_ENTRIES"
-
-
-def _snapshot_startup(url: str) -> None:
-    """The world right after start-up and seeding, kept for the control plane's `reset`."""
+def _snapshot_startup(url: str, limit: int) -> None:
+    """The world right after start-up and seeding, kept for the control plane's `reset`; none
+    for a world of over `limit` friend-list entries (`Config.snapshot_max_friend_entries`)."""
     from sqlalchemy import func, select
 
     from talksocial.storage.admin import drop_startup_snapshot, snapshot_startup
@@ -186,7 +189,6 @@ def _snapshot_startup(url: str) -> None:
     try:
         with transaction(make_sessionmaker(engine)) as session:
             entries = session.scalar(select(func.count()).select_from(Friendship)) or 0
-            limit = int(os.environ.get(ENV_SNAPSHOT_MAX, SNAPSHOT_MAX_FRIEND_ENTRIES))
             if entries > limit:
                 drop_startup_snapshot(session)
                 print(
@@ -207,10 +209,10 @@ def _show_generated(tokens: list[GeneratedToken]) -> None:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from talksocial.storage.db import resolve_database_url, upgrade
+    from talksocial.storage.db import upgrade
     from talksocial.storage.seed import SeedError, read_seed_file
 
-    url = resolve_database_url(args.database)
+    url = _database_url(args)
     try:
         data = read_seed_file(args.file)
         upgrade(url)
@@ -231,14 +233,13 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
     from talksocial.storage.db import (
         make_engine,
         make_sessionmaker,
-        resolve_database_url,
         run_with_retry,
         transaction,
         upgrade,
     )
     from talksocial.storage.world import WorldError, issue_access_token
 
-    url = resolve_database_url(args.database)
+    url = _database_url(args)
     upgrade(url)
     engine = make_engine(url)
     scopes = parse_scope_list(args.scopes) if args.scopes is not None else None
@@ -260,19 +261,19 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from talksocial.storage.db import resolve_database_url, upgrade
+    from talksocial.storage.db import upgrade
 
-    url = resolve_database_url(args.database)
+    url = _database_url(args)
     upgrade(url)
     print(f"database at {url} is up to date")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from talksocial.storage.db import make_engine, make_sessionmaker, resolve_database_url, upgrade
+    from talksocial.storage.db import make_engine, make_sessionmaker, upgrade
     from talksocial.storage.seed import dump_world, export_world
 
-    url = resolve_database_url(args.database)
+    url = _database_url(args)
     upgrade(url)
     engine = make_engine(url)
     try:
@@ -290,7 +291,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     import json
 
-    from talksocial.storage.db import make_engine, resolve_database_url, upgrade
+    from talksocial.storage.db import make_engine, upgrade
     from talksocial.storage.generate import GenerateError, GenerateOptions, generate_world
 
     try:
@@ -306,7 +307,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         token_owners=args.token_owners,
         progress=not args.no_progress,
     )
-    url = resolve_database_url(args.database)
+    url = _database_url(args)
     upgrade(url)
     engine = make_engine(url)
     try:
@@ -330,57 +331,80 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _served_base(args: argparse.Namespace) -> str:
+def _served_base(settings: config.Config) -> str:
     """The base URL clients reach this server at (for the demo world's avatar URLs)."""
-    if args.public_url:
-        return str(args.public_url)
-    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-    return f"http://[{host}]:{args.port}" if ":" in host else f"http://{host}:{args.port}"
+    if settings.public_url:
+        return settings.public_url
+    host = settings.bind_host or "127.0.0.1"
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{host}]:{settings.bind_port}" if ":" in host else f"http://{host}:{settings.bind_port}"
 
 
-def _edge_settings(args: argparse.Namespace) -> str | None:
-    """Hands the load-balancer settings of `serve` to the workers (through the environment,
-    which granian's worker processes inherit); returns what is wrong with them, if anything."""
-    from talksocial.api.context import ENV_ALLOWED_HOSTS, ENV_BIND
-    from talksocial.api.edge import ENV_ACCESS_LOG, ENV_FORWARDED_ALLOW_IPS, TrustedProxies
-    from talksocial.storage.db import ENV_POOL_SIZE
+def _database_url(args: argparse.Namespace) -> str:
+    return config.database_url(args.database, os.environ)
 
-    if args.db_pool_size is not None:
-        if args.db_pool_size < 1:
-            return "--db-pool-size must be at least 1"
-        os.environ[ENV_POOL_SIZE] = str(args.db_pool_size)
-    if args.forwarded_allow_ips is not None:
-        os.environ[ENV_FORWARDED_ALLOW_IPS] = args.forwarded_allow_ips
+
+def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config.Config:
+    """`serve`'s configuration from its flags, each falling back to its environment variable
+    (docs/server/configuration.md). Raises ValueError naming a bad setting."""
+    from talksocial.web.edge import TrustedProxies
+
+    pool_size = args.db_pool_size
+    if pool_size is None:
+        raw = environ.get(config.ENV_DB_POOL_SIZE, "")
+        pool_size = int(raw) if raw.isdigit() and int(raw) > 0 else config.DEFAULT_POOL_SIZE
+    if pool_size < 1:
+        raise ValueError("--db-pool-size must be at least 1")
+    forwarded = args.forwarded_allow_ips
+    if forwarded is None:
+        forwarded = environ.get(config.ENV_FORWARDED_ALLOW_IPS)
     try:
-        TrustedProxies.parse(os.environ.get(ENV_FORWARDED_ALLOW_IPS))
+        TrustedProxies.parse(forwarded)
     except ValueError as exc:
-        return f"--forwarded-allow-ips: {exc}"
-    if args.allowed_hosts is not None:
-        os.environ[ENV_ALLOWED_HOSTS] = args.allowed_hosts
-    os.environ[ENV_BIND] = f"{args.host}:{args.port}"
-    os.environ[ENV_ACCESS_LOG] = "1" if args.access_log else "0"
-    return None
+        raise ValueError(f"--forwarded-allow-ips: {exc}") from None
+    allowed = args.allowed_hosts
+    if allowed is None:
+        allowed = environ.get(config.ENV_ALLOWED_HOSTS)
+    snapshot_max = environ.get(config.ENV_SNAPSHOT_MAX, "")
+    return config.Config(
+        database_url=config.database_url(args.database, environ),
+        public_url=args.public_url or environ.get(config.ENV_PUBLIC_URL) or None,
+        allowed_hosts=config.split_list(allowed),
+        bind_host=args.host,
+        bind_port=args.port,
+        operator_token=args.operator_token or environ.get(config.ENV_OPERATOR_TOKEN) or None,
+        forwarded_allow_ips=forwarded,
+        access_log=args.access_log,
+        db_pool_size=pool_size,
+        snapshot_max_friend_entries=(
+            int(snapshot_max) if snapshot_max.isdigit()
+            else config.DEFAULT_SNAPSHOT_MAX_FRIEND_ENTRIES
+        ),
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from talksocial.api.context import ENV_PUBLIC_URL
     from talksocial.demo import DEMO_ACCESS_TOKEN, demo_world
-    from talksocial.storage.db import ENV_DATABASE_URL, resolve_database_url, upgrade
+    from talksocial.storage.db import upgrade
     from talksocial.storage.seed import SeedError, read_seed_file
+    from talksocial.web import operator
 
-    url = resolve_database_url(args.database)
     if args.workers < 1:
         return _fail("--workers must be at least 1")
-    edge_problem = _edge_settings(args)
-    if edge_problem:
-        return _fail(edge_problem)
     try:
-        documents = [("the demo world", demo_world(_served_base(args)))] if args.demo else []
+        settings = build_config(args, os.environ)
+    except ValueError as exc:
+        return _fail(str(exc))
+    url = settings.database_url
+    try:
+        documents = (
+            [("the demo world", demo_world(_served_base(settings)))] if args.demo else []
+        )
         if args.seed:
             documents.append((args.seed, read_seed_file(args.seed)))
         upgrade(url)
         generated = _load_seed(url, *documents) if documents else []
-        _snapshot_startup(url)
+        _snapshot_startup(url, settings.snapshot_max_friend_entries)
     except OSError as exc:
         return _fail(f"cannot read {args.seed}: {exc.strerror or exc}")
     except SeedError as exc:
@@ -388,22 +412,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except _DocumentError as exc:
         return _fail(str(exc))
 
-    os.environ[ENV_DATABASE_URL] = url
-    from talksocial.api import operator
-
-    if args.operator_token:
-        os.environ[operator.ENV_OPERATOR_TOKEN] = args.operator_token
-    os.environ[operator.ENV_BIND_HOST] = args.host
-    if args.public_url:
-        os.environ[ENV_PUBLIC_URL] = args.public_url
-    else:
-        os.environ.pop(ENV_PUBLIC_URL, None)
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
-    base = args.public_url or f"http://{shown_host}:{args.port}"
+    base = settings.public_url or f"http://{shown_host}:{args.port}"
     token = DEMO_ACCESS_TOKEN if args.demo else "${ACCESS_TOKEN}"
     print(f"talksocial listening on http://{shown_host}:{args.port} "
           f"({args.workers} worker{'s' if args.workers != 1 else ''}, database {url})")
-    print(operator.describe(operator.configured_token(), args.host))
+    print(operator.describe(settings.operator_token, args.host))
     _show_generated(generated)
     print("try:")
     print(f'  curl -s "{base}/v1/api/talk/friends?limit=3" -H "Authorization: Bearer {token}"')
@@ -412,8 +426,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
+    # granian starts each worker as a process of its own, which imports the app factory by
+    # name and inherits this environment: the configuration travels as one value.
+    os.environ.update(settings.to_worker_env())
     Granian(
-        "talksocial.api.app:create_app",
+        args.app_factory,
         address=args.host,
         port=args.port,
         interface=Interfaces.ASGI,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from benchmarks import scenarios, wrk
-from benchmarks.server import ENV_LIMIT_BODY, ENV_LIMIT_ROUTE
+from benchmarks.server import APP_FACTORY, ENV_LIMIT_BODY, REPO
 from benchmarks.world import SMALL, World, ensure_world
 
 from tests.support.server import LiveServer, start_server
@@ -30,7 +30,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
         tmp / "server",
         database_url=world.database_url,
         workers=2,
-        env={ENV_LIMIT_ROUTE: "1", ENV_LIMIT_BODY: str(body)},
+        extra_args=["--app-factory", APP_FACTORY],
+        env={ENV_LIMIT_BODY: str(body), "PYTHONPATH": str(REPO)},
     )
     try:
         yield world, server, body

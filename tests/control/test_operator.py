@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from talksocial.api.operator import (
+from talksocial.demo import DEMO_ACCESS_TOKEN
+from talksocial.web.operator import (
     MSG_OFF,
     MSG_TOKEN_REQUIRED,
     MSG_TOKEN_WRONG,
@@ -14,7 +15,6 @@ from talksocial.api.operator import (
     is_loopback,
     presented_token,
 )
-from talksocial.demo import DEMO_ACCESS_TOKEN
 from tests.control.conftest import Control
 from tests.support.server import LiveServer
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from talksocial.api.faults import after_auth
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
 from talksocial.storage.reads import AppKey, ReadStore, TokenOwner
+from talksocial.web.caller import report_caller
 
 
 def _authorization(request: Request) -> str:
@@ -35,7 +35,7 @@ def bearer_token_owner(request: Request, store: ReadStore) -> TokenOwner:
         raise errors.token_not_found()
     if owner.expires_at <= owner.now:
         raise errors.token_expired()
-    after_auth(request, owner.app_id, owner.account_id, owner.control_version, owner.now)
+    report_caller(request, owner.app_id, owner.account_id, owner.control_version, owner.now)
     return owner
 
 
@@ -47,5 +47,5 @@ def admin_key_app(request: Request, store: ReadStore) -> AppKey:
     app = store.app_by_admin_key(sha256_hex(key))
     if app is None:
         raise errors.invalid_app_key()
-    after_auth(request, app.app_id, None, app.control_version, app.now)
+    report_caller(request, app.app_id, None, app.control_version, app.now)
     return app

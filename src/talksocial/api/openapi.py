@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from talksocial.api import responses
+from talksocial.web import responses
 
 
 @lru_cache(maxsize=1)

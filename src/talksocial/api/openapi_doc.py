@@ -409,7 +409,7 @@ def _paths() -> dict[str, Schema]:
 
 OPERATOR = "operatorToken"
 
-#: The control plane (`api.control`): (path, method, operationId, summary, success status).
+#: The control plane (`control.routes`): (path, method, operationId, summary, success status).
 _CONTROL_OPERATIONS: list[tuple[str, str, str, str, int]] = [
     ("/clock", "get", "controlClock", "Read the server clock", 200),
     ("/clock", "post", "controlSetClock",

@@ -9,10 +9,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from talksocial.api import responses, wire
+from talksocial.api import wire
 from talksocial.api.auth import admin_key_app, bearer_token_owner
-from talksocial.api.context import ServerContext
-from talksocial.api.params import parse_choice, parse_id_list, parse_int, query_and_form
+from talksocial.api.params import parse_choice, parse_id_list, parse_int
 from talksocial.domain import errors
 from talksocial.domain.collation import lang_from_ka_header
 from talksocial.domain.consent import FRIENDS, app_uses_profile, visible_fields
@@ -24,6 +23,9 @@ from talksocial.domain.friends import (
     page_urls,
     plan_page,
 )
+from talksocial.web import responses
+from talksocial.web.context import ServerContext
+from talksocial.web.forms import query_and_form
 
 MAX_TARGETS = 100
 

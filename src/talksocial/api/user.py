@@ -15,10 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from talksocial.api import responses, wire
+from talksocial.api import wire
 from talksocial.api.auth import admin_key_app, bearer_token_owner
-from talksocial.api.context import ServerContext
-from talksocial.api.params import parse_int, query_and_form
+from talksocial.api.params import parse_int
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
 from talksocial.oauth import tokens
@@ -27,6 +26,9 @@ from talksocial.storage import friend_index
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.models import Account, Link
 from talksocial.storage.reads import TokenOwner
+from talksocial.web import responses
+from talksocial.web.context import ServerContext
+from talksocial.web.forms import query_and_form
 
 MAX_USER_ID = 2**63 - 1
 

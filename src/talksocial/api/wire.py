@@ -2,7 +2,7 @@
 
 It is pure (no web framework): the friend index stores each friend's element as rendered here
 (`friend_element_json`), so the storage layer imports it too. The HTTP response class lives in
-`api.responses`.
+`web.responses`.
 
 SPEC.md §1: null fields are omitted; the Talk profile is camelCase with `...URL`; the friends
 elements and /v2 profiles are snake_case.

@@ -7,7 +7,7 @@ from starlette.routing import Route
 from talksocial.console import avatars, ops, restapi, views
 
 
-def console_routes() -> list[Route]:
+def routes() -> list[Route]:
     return [
         Route("/_talksocial/avatars/{seed}.svg", avatars.avatar, methods=["GET"]),
         Route("/console/static/{name}", views.static, methods=["GET"]),

@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from talksocial.api.context import ServerContext
 from talksocial.console import queries, sessions
 from talksocial.console.web import (
     Console,
@@ -34,6 +33,7 @@ from talksocial.console.web import (
 )
 from talksocial.storage import admin, clock
 from talksocial.storage.db import run_with_retry, transaction
+from talksocial.web.context import ServerContext
 
 T = TypeVar("T")
 

@@ -16,11 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from talksocial.api import operator
-from talksocial.api.context import ServerContext
-from talksocial.api.params import html_form_pairs
 from talksocial.console import sessions
 from talksocial.console.avatars import avatar_path
+from talksocial.web import operator
+from talksocial.web.context import ServerContext
+from talksocial.web.forms import html_form_pairs
 
 MAX_FORM_BYTES = 256 * 1024
 
@@ -60,11 +60,12 @@ class Rule:
 
 
 def operator_rule(request: Request) -> Rule:
-    """The control API's rule (`api.operator`), with a login form instead of a header."""
-    token = operator.configured_token()
+    """The control API's rule (`web.operator`), with a login form instead of a header."""
+    config = ServerContext.of(request).config
+    token = config.operator_token
     if token is not None:
         return Rule(Mode.TOKEN, token)
-    if operator.is_loopback(operator.bind_host(request.scope)):
+    if operator.is_loopback(operator.bind_host(config, request.scope)):
         return Rule(Mode.OPEN, None)
     return Rule(Mode.CLOSED, None)
 

@@ -1,5 +1,6 @@
-"""The login server's HTML pages: Jinja2 templates with autoescaping on, so every value a user
-or an app can set (nicknames, app names, state, ...) renders as text."""
+"""The login server's own HTML pages (login, consent, messages) over the shared frame and error
+page of `web.pages`; autoescaping on, so every value a user or an app can set renders as
+text."""
 
 from __future__ import annotations
 
@@ -7,31 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from talksocial.domain.consent import DISPLAY_NAMES
+from talksocial.web.pages import environment, error_page
+from talksocial.web.pages import render as render_page
 
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+__all__ = ["ChooserAccount", "ConsentItem", "consent_item", "error_page", "render"]
 
-# The pages load nothing from elsewhere and must not be framed (clickjacking of the consent
-# button). No form-action: the consent form's answer is a redirect to the app.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src http: https: data:; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+_env = environment(Path(__file__).parent / "templates")
 
 
 @dataclass(frozen=True)
@@ -52,11 +37,4 @@ def consent_item(name: str, setting: str) -> ConsentItem:
 
 
 def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _env.get_template(template).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=dict(SECURITY_HEADERS))
-
-
-def error_page(error_code: str, title: str, detail: str, status_code: int = 400) -> HTMLResponse:
-    return render(
-        "error.html", status_code=status_code, error_code=error_code, title=title, detail=detail
-    )
+    return render_page(_env, template, status_code, **context)

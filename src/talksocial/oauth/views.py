@@ -19,9 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from talksocial.api import responses
-from talksocial.api.context import ServerContext
-from talksocial.api.params import html_form_pairs
 from talksocial.domain.secrets import hash_password, verify_password
 from talksocial.oauth import codes, errors, idtoken, pages, sessions, tokens
 from talksocial.oauth.authorize import (
@@ -35,6 +32,9 @@ from talksocial.storage import clock
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.models import Account, Link, LoginSession
 from talksocial.storage.world import ensure_link
+from talksocial.web import responses
+from talksocial.web.context import ServerContext
+from talksocial.web.forms import html_form_pairs
 
 log = logging.getLogger("talksocial.oauth")
 

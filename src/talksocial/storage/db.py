@@ -15,7 +15,6 @@ derived rows and counts exact without row-level reasoning; readers are never blo
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,25 +26,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-DEFAULT_DATABASE_URL = "sqlite:///talksocial.db"
-ENV_DATABASE_URL = "TALKSOCIAL_DATABASE_URL"
 #: Connections a worker's write pool keeps open (`serve --db-pool-size`); as many again may be
 #: opened for a burst. A worker also holds one read connection (`storage.reads`).
-ENV_POOL_SIZE = "TALKSOCIAL_DB_POOL_SIZE"
 DEFAULT_POOL_SIZE = 4
 #: The PostgreSQL advisory lock every write transaction takes (any fixed 64-bit number).
 WRITE_LOCK_KEY = 0x7461_6C6B_736F_6331  # "talksoc1"
 
 T = TypeVar("T")
-
-
-def resolve_database_url(url: str | None) -> str:
-    """`--database` wins, then TALKSOCIAL_DATABASE_URL, then ./talksocial.db. A bare path is
-    taken as an SQLite file."""
-    url = url or os.environ.get(ENV_DATABASE_URL) or DEFAULT_DATABASE_URL
-    if "://" not in url:
-        url = "sqlite:///" + url
-    return url
 
 
 def is_sqlite(url: str) -> bool:
@@ -65,17 +52,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def pool_size_from_env() -> int:
-    raw = os.environ.get(ENV_POOL_SIZE, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_POOL_SIZE
-
-
-def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
-    """The engine of one process. `pool_size` (default: $TALKSOCIAL_DB_POOL_SIZE, else 4)
-    connections are kept open, as many more may be opened for a burst; a request waits up to
-    30 s for one."""
-    url = resolve_database_url(url)
-    size = pool_size or pool_size_from_env()
+def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
+    """The engine of one process. `pool_size` connections are kept open, as many more may be
+    opened for a burst; a request waits up to 30 s for one."""
+    size = pool_size
     if is_sqlite(url):
         engine = create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=False)
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -173,5 +153,5 @@ def upgrade(url: str) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    config.set_main_option("sqlalchemy.url", resolve_database_url(url).replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(config, "head")

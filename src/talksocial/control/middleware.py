@@ -1,9 +1,9 @@
 """Faults, quotas and the journal in the request path, without a database write per request.
 
 `ControlMiddleware` is a pure-ASGI middleware around every request:
-- `/_talksocial/*` must pass the operator rule (`api.operator`); `/console` applies it itself;
-- the API endpoints that authenticate (the Talk and user APIs) call `after_auth` from
-  `api.auth` once the token or admin key is known. The token query of `storage.reads` also
+- `/_talksocial/*` must pass the operator rule (`web.operator`); `/console` applies it itself;
+- the API endpoints that authenticate (the Talk and user APIs) report their caller through
+  `web.caller` once the token or admin key is known (`RequestControl.caller_known`). The token query of `storage.reads` also
   reads the control version, so the cached fault rules and quota limits are checked for
   staleness at no extra query; they are reloaded only when an operator changed them;
 - the other endpoints (`/oauth/*`, `/.well-known/*`) are checked by the middleware itself, with
@@ -40,17 +40,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from talksocial.api import operator
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
-from talksocial.oauth import pages
 from talksocial.storage import admin
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.models import FaultRule, QuotaLimit, QuotaUsage, ServerState
+from talksocial.web import caller, operator, pages
 
 log = logging.getLogger("talksocial")
 
-SCOPE_KEY = "talksocial.control"
 FLUSH_SECONDS = 0.5
 #: The journal is flushed less often: it keeps only the newest entries anyway, and the journal
 #: endpoint flushes the worker that answers it first.
@@ -111,6 +109,29 @@ class RequestControl:
     fault_id: int | None = None
     delay: float = 0.0
     checked: bool = False
+
+    def caller_known(
+        self, request: Request, app_id: int, account_id: int | None, version: str | None,
+        now: float,
+    ) -> None:
+        """The caller's app (and account) is known (`web.caller`): applies the fault rules
+        (raising the injected error) and the quota of the endpoint's API."""
+        self.app_id, self.account_id = app_id, account_id
+        if self.checked:
+            return
+        self.checked = True
+        state = self.state
+        state.ensure(version)
+        path = request.scope["path"]
+        if state.rules:
+            for rule in state.pick_fault(request.scope["method"], path, app_id, account_id):
+                self.fault_id = rule.id
+                self.delay += rule.latency_ms / 1000
+                if rule.code is not None:
+                    raise injected_error(rule)
+        api = admin.API_BY_PATH.get(path)
+        if api is not None:
+            state.count_call(app_id, api, now)
 
 
 def injected_error(rule: Rule) -> errors.KakaoError:
@@ -319,32 +340,6 @@ def state_of(scope: Scope) -> ControlState:
     return state
 
 
-def after_auth(
-    request: Request, app_id: int, account_id: int | None, version: str | None, now: float
-) -> None:
-    """Called by `api.auth` once a request's app (and account) is known: applies the fault
-    rules (raising the injected error) and the quota of the endpoint's API."""
-    control: RequestControl | None = request.scope.get(SCOPE_KEY)
-    if control is None:
-        return
-    control.app_id, control.account_id = app_id, account_id
-    if control.checked:
-        return
-    control.checked = True
-    state = control.state
-    state.ensure(version)
-    path = request.scope["path"]
-    if state.rules:
-        for rule in state.pick_fault(request.scope["method"], path, app_id, account_id):
-            control.fault_id = rule.id
-            control.delay += rule.latency_ms / 1000
-            if rule.code is not None:
-                raise injected_error(rule)
-    api = admin.API_BY_PATH.get(path)
-    if api is not None:
-        state.count_call(app_id, api, now)
-
-
 def _journal_row(
     at: float, method: str, path: str, query: bytes, app_id: int | None,
     account_id: int | None, status: int, code: str | None, duration_ms: float,
@@ -388,7 +383,7 @@ class ControlMiddleware:
         if path.startswith(_CONTROL_PREFIXES):
             # The placeholder avatars are public images (API answers link to them).
             guarded = path.startswith("/_talksocial") and not path.startswith(_PUBLIC_PREFIX)
-            refusal = operator.check(scope) if guarded else None
+            refusal = operator.check(scope["app"].state.ctx.config, scope) if guarded else None
             if refusal is not None:
                 await _send_json(send, refusal.status, {"msg": refusal.msg, "code": -401
                                                         if refusal.status == 401 else -403})
@@ -400,7 +395,7 @@ class ControlMiddleware:
         if state.flusher is None or state.flusher.done():
             state.flusher = asyncio.get_running_loop().create_task(state.flush_loop())
         control = RequestControl(state)
-        scope[SCOPE_KEY] = control
+        scope[caller.SCOPE_KEY] = control
         started = time.perf_counter()
         method: str = scope["method"]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -20,15 +19,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from talksocial.api import responses
-from talksocial.api.context import ServerContext, host_name, split_list
+from talksocial.config import split_list
 from talksocial.storage.db import ping
-
-#: `serve --forwarded-allow-ips`: peers whose X-Forwarded-Proto/Host are honoured (comma list
-#: of addresses or networks; `*` trusts every peer).
-ENV_FORWARDED_ALLOW_IPS = "TALKSOCIAL_FORWARDED_ALLOW_IPS"
-#: `serve --access-log/--no-access-log` ("1" or "0").
-ENV_ACCESS_LOG = "TALKSOCIAL_ACCESS_LOG"
+from talksocial.web import responses
+from talksocial.web.context import ServerContext, host_name
 
 #: Query parameters whose values the access log shows; every other value (codes, secrets,
 #: tokens, passwords, state, nonces...) is written as `***`.
@@ -215,6 +209,3 @@ class AccessLogMiddleware:
                 elapsed,
             )
 
-
-def access_log_enabled() -> bool:
-    return os.environ.get(ENV_ACCESS_LOG, "1") != "0"

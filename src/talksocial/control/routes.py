@@ -1,6 +1,6 @@
 """The control plane (`/_talksocial/*`), for tests and operators; not a Kakao API.
 
-Guarded by the operator rule (`api.operator`, applied by `api.faults.ControlMiddleware`). JSON in
+Guarded by the operator rule (`web.operator`, applied by `control.middleware.ControlMiddleware`). JSON in
 and out; a refused edit answers `{"msg": "...", "code": -2}` with HTTP 400 (bad input), 404
 (unknown app, account, ...) or 409 (a rule of the world, such as a taken user_id). The writes
 themselves live in `storage.admin`, shared with the console.
@@ -25,12 +25,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from talksocial.api import faults, responses
-from talksocial.api.context import ServerContext
+from talksocial.control import middleware as faults
 from talksocial.domain import errors
 from talksocial.storage import admin, clock
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.world import ACCESS_TOKEN_LIFETIME
+from talksocial.web import responses
+from talksocial.web.context import ServerContext
 
 #: About 300 years: enough for any test, far from float and datetime limits.
 MAX_OFFSET = 10**10

@@ -1,6 +1,7 @@
 """Who may use the control plane (`/_talksocial/*`) and the console.
 
-With an operator token configured (`--operator-token` / TALKSOCIAL_OPERATOR_TOKEN) every request
+With an operator token configured (`Config.operator_token`: `--operator-token` or
+TALKSOCIAL_OPERATOR_TOKEN) every request
 must present it, as `Authorization: Bearer <token>` or `X-Talksocial-Operator-Token: <token>`;
 it is compared in constant time. Without one the control plane is open only on a server bound
 to a loopback address, and refused everywhere else: a world anyone on the network could reset
@@ -11,14 +12,12 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import os
 from dataclasses import dataclass
 
 from starlette.types import Scope
 
-ENV_OPERATOR_TOKEN = "TALKSOCIAL_OPERATOR_TOKEN"
-#: Set by `talksocial serve` to the address it binds, for the rule below.
-ENV_BIND_HOST = "TALKSOCIAL_BIND_HOST"
+from talksocial.config import Config
+
 HEADER = "x-talksocial-operator-token"
 
 MSG_TOKEN_REQUIRED = "operator token required"
@@ -76,22 +75,17 @@ def presented_token(scope: Scope) -> str | None:
     return None
 
 
-def configured_token() -> str | None:
-    return os.environ.get(ENV_OPERATOR_TOKEN) or None
-
-
-def bind_host(scope: Scope) -> str | None:
+def bind_host(config: Config, scope: Scope) -> str | None:
     """The address the server is bound to: as `serve` said, else the socket the request came
     in on."""
-    host = os.environ.get(ENV_BIND_HOST)
-    if host:
-        return host
+    if config.bind_host:
+        return config.bind_host
     server = scope.get("server")
     return str(server[0]) if server else None
 
 
-def check(scope: Scope) -> Refusal | None:
-    return decide(configured_token(), bind_host(scope), presented_token(scope))
+def check(config: Config, scope: Scope) -> Refusal | None:
+    return decide(config.operator_token, bind_host(config, scope), presented_token(scope))
 
 
 def describe(configured: str | None, host: str) -> str:

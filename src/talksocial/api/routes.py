@@ -1,0 +1,24 @@
+"""The Kakao REST APIs' routes: Talk Social (`talk`), the user APIs (`user`), and the OpenAPI
+document that describes them."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from talksocial.api import talk, user
+from talksocial.api.openapi import openapi_json
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/v1/api/talk/profile", talk.talk_profile, methods=["GET"]),
+        Route("/v1/api/talk/friends", talk.talk_friends, methods=["GET"]),
+        Route("/v2/api/talk/profiles", talk.talk_profiles, methods=["GET", "POST"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/v1/user/access_token_info", user.access_token_info, methods=["GET"]),
+        Route("/v1/user/logout", user.logout, methods=["POST"]),
+        Route("/v1/user/unlink", user.unlink, methods=["POST"]),
+        Route("/v2/user/scopes", user.scopes, methods=["GET"]),
+        Route("/v2/user/revoke/scopes", user.revoke_scopes, methods=["POST"]),
+        Route("/v2/user/me", user.me, methods=["GET", "POST"]),
+    ]

@@ -1,0 +1,68 @@
+"""The one composition root: `create_app(config)` assembles the ASGI application from the
+feature packages' routes and the shared web kernel's middleware. The CLI builds the
+configuration once (`talksocial.config`); `worker_app` is what `serve`'s worker processes
+import."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from talksocial.api.routes import routes as api_routes
+from talksocial.config import Config
+from talksocial.console.routes import routes as console_routes
+from talksocial.control.middleware import ControlMiddleware
+from talksocial.control.routes import routes as control_routes
+from talksocial.oauth.routes import routes as oauth_routes
+from talksocial.web.context import ServerContext
+from talksocial.web.edge import (
+    AccessLogMiddleware,
+    ForwardedHeadersMiddleware,
+    HealthMiddleware,
+    TrustedProxies,
+)
+from talksocial.web.errors import exception_handlers
+
+__all__ = ["create_app", "worker_app"]
+
+
+def create_app(config: Config, *, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The whole server over `config`. `extra_routes` are mounted ahead of talksocial's own
+    (the benchmark adds its limit route this way; the product has none)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        control_state = getattr(app.state, "control", None)
+        if control_state is not None:
+            control_state.flush()  # this worker's last quota counts and journal entries
+        app.state.ctx.close()
+
+    app = Starlette(
+        routes=[*extra_routes, *api_routes(), *oauth_routes(), *control_routes(),
+                *console_routes()],
+        exception_handlers=exception_handlers(),
+        lifespan=lifespan,
+        middleware=[
+            # Outermost first: every request is logged, proxies' headers apply before the rest.
+            *([Middleware(AccessLogMiddleware)] if config.access_log else []),
+            Middleware(HealthMiddleware),
+            Middleware(
+                ForwardedHeadersMiddleware,
+                trusted=TrustedProxies.parse(config.forwarded_allow_ips),
+            ),
+            Middleware(ControlMiddleware),
+        ],
+    )
+    app.state.ctx = ServerContext.create(config)
+    return app
+
+
+def worker_app() -> Starlette:
+    """The app of one `serve` worker process, over the configuration the CLI handed to it."""
+    return create_app(Config.from_worker_env(os.environ))

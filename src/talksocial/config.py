@@ -1,0 +1,87 @@
+"""The server's configuration: built once, by the CLI, from its flags and the environment, then
+passed down. No other module reads the environment.
+
+`talksocial serve --workers N` runs each worker in a process of its own (granian), which imports
+the app by name; the CLI hands the already-built configuration to those processes as one JSON
+value in `TALKSOCIAL_WORKER_CONFIG` (`to_worker_env` / `from_worker_env`), not as a set of
+variables each module would read on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+
+#: The variables a user may set instead of flags (docs/server/configuration.md).
+ENV_DATABASE_URL = "TALKSOCIAL_DATABASE_URL"
+ENV_PUBLIC_URL = "TALKSOCIAL_PUBLIC_URL"
+ENV_OPERATOR_TOKEN = "TALKSOCIAL_OPERATOR_TOKEN"
+ENV_ALLOWED_HOSTS = "TALKSOCIAL_ALLOWED_HOSTS"
+ENV_FORWARDED_ALLOW_IPS = "TALKSOCIAL_FORWARDED_ALLOW_IPS"
+ENV_DB_POOL_SIZE = "TALKSOCIAL_DB_POOL_SIZE"
+ENV_SNAPSHOT_MAX = "TALKSOCIAL_SNAPSHOT_MAX_FRIEND_ENTRIES"
+#: The hand-off from the CLI to its worker processes (not for users to set).
+ENV_WORKER_CONFIG = "TALKSOCIAL_WORKER_CONFIG"
+
+DEFAULT_DATABASE_URL = "sqlite:///talksocial.db"
+DEFAULT_POOL_SIZE = 4
+#: Above this many friend-list entries `serve` keeps no start-up snapshot: the snapshot is an
+#: export of the whole world, which for a generated world of millions of entries would cost
+#: minutes at every start and a huge row. `reset` is for test worlds; it then answers 409.
+DEFAULT_SNAPSHOT_MAX_FRIEND_ENTRIES = 200_000
+
+
+def split_list(raw: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (raw or "").split(",") if item.strip())
+
+
+def database_url(flag: str | None, environ: Mapping[str, str]) -> str:
+    """`--database` wins, then TALKSOCIAL_DATABASE_URL, then ./talksocial.db. A bare path is
+    taken as an SQLite file."""
+    url = flag or environ.get(ENV_DATABASE_URL) or DEFAULT_DATABASE_URL
+    if "://" not in url:
+        url = "sqlite:///" + url
+    return url
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a server process needs to know; the app reads nothing else."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    #: Where the API's returned URLs point (after_url, the OpenID issuer); None: the request's
+    #: own scheme, host and port, when its Host names this server.
+    public_url: str | None = None
+    #: Host names a Host header may name besides loopback and the bind address (`*.example.com`
+    #: matches its subdomains, `*` any).
+    allowed_hosts: tuple[str, ...] = ()
+    #: The address `serve` binds; None (an app built by an embedder): the socket a request came
+    #: in on stands for it.
+    bind_host: str | None = None
+    bind_port: int = 8000
+    #: Required of every control-plane and console request when set; without one the control
+    #: plane is open on a loopback-bound server only.
+    operator_token: str | None = None
+    #: Peers whose X-Forwarded-Proto/Host are honoured (comma list of addresses or networks,
+    #: `*` for every peer); None: no peer.
+    forwarded_allow_ips: str | None = None
+    access_log: bool = True
+    db_pool_size: int = DEFAULT_POOL_SIZE
+    snapshot_max_friend_entries: int = DEFAULT_SNAPSHOT_MAX_FRIEND_ENTRIES
+
+    def to_worker_env(self) -> dict[str, str]:
+        return {ENV_WORKER_CONFIG: json.dumps(asdict(self))}
+
+    @classmethod
+    def from_worker_env(cls, environ: Mapping[str, str]) -> Config:
+        """The configuration the CLI handed to this worker process (a plain default when the
+        app is imported without it, e.g. by `granian talksocial.app:worker_app`)."""
+        raw = environ.get(ENV_WORKER_CONFIG)
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["allowed_hosts"] = tuple(values.get("allowed_hosts", ()))
+        return cls(**values)

@@ -1,0 +1,43 @@
+"""Errors to HTTP answers: a Kakao error is its `{"msg","code"}` body with its HTTP status; a
+Starlette HTTP error (404, 405) is the same shape with code -1; anything else is a bug, logged
+with its traceback for the operator and answered as Kakao's internal error -1 (never a stack
+trace to the client, never a 5xx)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from talksocial.domain import errors
+from talksocial.web import responses
+
+log = logging.getLogger("talksocial")
+
+
+async def kakao_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.KakaoError)
+    return responses.error_response(exc)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return responses.json_response({"msg": exc.detail, "code": -1}, status_code=exc.status_code)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    # -1 is Kakao's internal error, HTTP 400. Bad input never lands here; a bug does.
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    return responses.error_response(errors.InternalError())
+
+
+def exception_handlers() -> dict[Any, Callable[[Request, Exception], Coroutine[Any, Any, Response]]]:
+    return {
+        errors.KakaoError: kakao_error,
+        HTTPException: http_error,
+        Exception: unexpected_error,
+    }

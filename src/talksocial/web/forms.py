@@ -1,0 +1,40 @@
+"""Reading what a request sends: the query and a urlencoded body together (the Kakao APIs), and
+a page's form (the login pages and the console)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from talksocial.domain.errors import InvalidArgument
+
+
+async def query_and_form(request: Request) -> dict[str, str]:
+    """Query string and form body alike, for GET and POST (the seed's own sample sends a form
+    body with `curl -X GET`). A form value wins over the same name in the query."""
+    params = dict(request.query_params)
+    if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
+        raw = await request.body()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgument("the form body is not valid UTF-8") from None
+        params.update(parse_qsl(text, keep_blank_values=True))
+    return params
+
+
+async def html_form_pairs(request: Request, *, max_bytes: int) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a page's urlencoded form, in order. A form that is not
+    urlencoded, too large or not UTF-8 reads as empty (the page then asks again), never as an
+    error body: these are browser forms, not API calls."""
+    if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+        return []
+    body = await request.body()
+    if len(body) > max_bytes:
+        return []
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    return parse_qsl(text, keep_blank_values=True)
