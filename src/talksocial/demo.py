@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from talksocial.console.avatars import avatar_path
+from talksocial.domain.avatars import avatar_path
 
 DEMO_ACCESS_TOKEN = "demo-access-token"
 DEMO_ADMIN_KEY = "demo-admin-key"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -54,9 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
 class KakaoWorld(ServerProcess):
     """A running talksocial server. `base_url` serves both Kakao hosts (kapi and kauth)."""
 
-    def __init__(self, server: ServerProcess, database_url: str) -> None:
+    def __init__(self, server: ServerProcess, database_url: str, operator_token: str) -> None:
         super().__init__(server.base_url, server.process, server.log_path)
         self.database_url = database_url
+        #: The server's own operator token, for the control-plane calls of this class.
+        self.operator_token = operator_token
         self._clients: list[KakaoClient] = []
 
     @classmethod
@@ -67,7 +70,8 @@ class KakaoWorld(ServerProcess):
         `public_url` is the base of the URLs the server returns (`--public-url`)."""
         directory.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{directory / 'talksocial.db'}"
-        args = ["--database", database_url]
+        operator_token = secrets.token_urlsafe(24)
+        args = ["--database", database_url, "--operator-token", operator_token]
         if seed is None or (isinstance(seed, str) and seed == DEMO):
             args.append("--demo")
         elif isinstance(seed, Mapping):
@@ -81,7 +85,7 @@ class KakaoWorld(ServerProcess):
         server = ServerProcess.spawn(
             args, log_path=directory / "server.log", startup_seconds=_STARTUP_SECONDS
         )
-        return cls(server, database_url)
+        return cls(server, database_url, operator_token)
 
     def client(self, **kwargs: Any) -> KakaoClient:
         """A `KakaoClient` bound to this world (both base URLs); closed when the world stops.
@@ -116,13 +120,10 @@ class KakaoWorld(ServerProcess):
         """Move the server's clock forward (tokens and codes expire as if time had passed)."""
         import httpx
 
-        # The control plane wants the operator token when the server was given one (from the
-        # environment the server inherited).
-        token = os.environ.get("TALKSOCIAL_OPERATOR_TOKEN")
         response = httpx.post(
             self.base_url + "/_talksocial/clock",
             json={"advance_seconds": seconds},
-            headers={"X-Talksocial-Operator-Token": token} if token else {},
+            headers={"X-Talksocial-Operator-Token": self.operator_token},
             timeout=30.0,
         )
         response.raise_for_status()

@@ -11,14 +11,14 @@ import hashlib
 import re
 import unicodedata
 from html import escape
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-PATH_PREFIX = "/_talksocial/avatars/"
-#: Longer seeds are cut; an avatar shows two characters at most.
-MAX_SEED = 200
+from talksocial.domain.avatars import MAX_SEED, PATH_PREFIX, avatar_path
+
+__all__ = ["HEADERS", "PATH_PREFIX", "avatar", "avatar_path", "colour", "initials", "render_svg"]
+
 _SEPARATORS = re.compile(r"[\s\-_.()\[\]]+")
 
 HEADERS = {
@@ -26,13 +26,6 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "public, max-age=86400",
 }
-
-
-def avatar_path(seed: str) -> str:
-    """The avatar's path on this server, the seed percent-encoded (any text is a seed)."""
-    # A "/" would end the path segment even percent-encoded (the route sees the decoded path).
-    seed = seed[:MAX_SEED].replace("/", " ").strip() or "?"
-    return PATH_PREFIX + quote(seed, safe="") + ".svg"
 
 
 def _first_character(word: str) -> str:
