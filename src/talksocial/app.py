@@ -27,6 +27,7 @@ from talksocial.web.edge import (
     TrustedProxies,
 )
 from talksocial.web.errors import exception_handlers
+from talksocial.web.limits import BodyLimitMiddleware
 
 __all__ = ["create_app", "worker_app"]
 
@@ -51,6 +52,12 @@ def create_app(config: Config, *, extra_routes: Sequence[BaseRoute] = ()) -> Sta
         middleware=[
             # Outermost first: every request is logged, proxies' headers apply before the rest.
             *([Middleware(AccessLogMiddleware)] if config.access_log else []),
+            Middleware(
+                BodyLimitMiddleware,
+                max_body_bytes=config.max_body_bytes,
+                max_import_bytes=config.max_import_bytes,
+                body_timeout=config.body_timeout,
+            ),
             Middleware(HealthMiddleware),
             Middleware(
                 ForwardedHeadersMiddleware,

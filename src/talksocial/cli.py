@@ -88,6 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="on SIGTERM, how long requests in flight may take to finish (default: 30)",
     )
     serve.add_argument(
+        "--max-import-bytes",
+        type=int,
+        default=config.DEFAULT_MAX_IMPORT_BYTES,
+        metavar="N",
+        help="largest body POST /_talksocial/import takes (default: 256 MiB; every other "
+        "request: 1 MiB)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=config.DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="a request body silent this long is answered 408 (default: 10)",
+    )
+    serve.add_argument(
         "--app-factory",
         metavar="MODULE:CALLABLE",
         default="talksocial.app:worker_app",
@@ -142,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     _database_option(export)
     export.add_argument("--output", "-o", metavar="FILE", default=None)
     return parser
+
+
+#: Pending connections the listening socket queues, and requests one worker handles at once.
+BACKLOG = 4096
+BACKPRESSURE = 8192
 
 
 def _fail(message: str) -> int:
@@ -365,6 +385,10 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config
     allowed = args.allowed_hosts
     if allowed is None:
         allowed = environ.get(config.ENV_ALLOWED_HOSTS)
+    if args.max_import_bytes < config.DEFAULT_MAX_BODY_BYTES:
+        raise ValueError(f"--max-import-bytes must be at least {config.DEFAULT_MAX_BODY_BYTES}")
+    if not 0 < args.body_timeout <= 3600:
+        raise ValueError("--body-timeout must be between 0 and 3600 seconds")
     snapshot_max = environ.get(config.ENV_SNAPSHOT_MAX, "")
     return config.Config(
         database_url=config.database_url(args.database, environ),
@@ -375,6 +399,8 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config
         operator_token=args.operator_token or environ.get(config.ENV_OPERATOR_TOKEN) or None,
         forwarded_allow_ips=forwarded,
         access_log=args.access_log,
+        max_import_bytes=args.max_import_bytes,
+        body_timeout=args.body_timeout,
         db_pool_size=pool_size,
         snapshot_max_friend_entries=(
             int(snapshot_max) if snapshot_max.isdigit()
@@ -425,6 +451,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     # granian starts each worker as a process of its own, which imports the app factory by
     # name and inherits this environment: the configuration travels as one value.
@@ -438,6 +465,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         factory=True,
         log_access=False,
         workers_kill_timeout=max(1, args.shutdown_timeout),
+        # A worker that dies (a crash, an OOM kill, kill -9) is replaced; the others serve on.
+        respawn_failed_workers=True,
+        respawn_interval=0.5,
+        # Clients that send their headers slowly, or their body not at all, hold a connection
+        # for a bounded time (the body's bound is the app's, web.limits); many such clients at
+        # once must not take every request slot, so each worker admits many more requests than
+        # granian's default (backlog / workers) before it stops accepting.
+        backlog=BACKLOG,
+        backpressure=BACKPRESSURE,
+        http1_settings=HTTP1Settings(header_read_timeout=int(settings.body_timeout * 1000)),
     ).serve()
     return 0
 

@@ -26,6 +26,9 @@ ENV_WORKER_CONFIG = "TALKSOCIAL_WORKER_CONFIG"
 
 DEFAULT_DATABASE_URL = "sqlite:///talksocial.db"
 DEFAULT_POOL_SIZE = 4
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_IMPORT_BYTES = 256 * 1024 * 1024
+DEFAULT_BODY_TIMEOUT = 10.0
 #: Above this many friend-list entries `serve` keeps no start-up snapshot: the snapshot is an
 #: export of the whole world, which for a generated world of millions of entries would cost
 #: minutes at every start and a huge row. `reset` is for test worlds; it then answers 409.
@@ -67,6 +70,11 @@ class Config:
     #: `*` for every peer); None: no peer.
     forwarded_allow_ips: str | None = None
     access_log: bool = True
+    #: Request bodies: at most this many bytes (413 past it), except the control plane's
+    #: import, which carries whole worlds; a body silent for `body_timeout` seconds gets 408.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_import_bytes: int = DEFAULT_MAX_IMPORT_BYTES
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     db_pool_size: int = DEFAULT_POOL_SIZE
     snapshot_max_friend_entries: int = DEFAULT_SNAPSHOT_MAX_FRIEND_ENTRIES
 

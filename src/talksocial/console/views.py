@@ -129,8 +129,8 @@ def _safe_next(raw: str | None) -> str:
 async def login(request: Request) -> Response:
     ctx = ServerContext.of(request)
     rule = operator_rule(request)
-    if rule.mode is Mode.CLOSED:
-        return closed_page()
+    if rule.mode in (Mode.CLOSED, Mode.FOREIGN_HOST):
+        return closed_page(rule.mode)
     if rule.mode is Mode.OPEN:
         return redirect("/console")
     assert rule.operator_token is not None

@@ -51,6 +51,7 @@ class Mode(Enum):
     OPEN = "open"  # no operator token, bound to loopback
     TOKEN = "token"  # an operator token is configured: log in with it
     CLOSED = "closed"  # no operator token and reachable from other machines
+    FOREIGN_HOST = "foreign_host"  # no operator token and a Host that does not name us
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,11 @@ def operator_rule(request: Request) -> Rule:
     token = config.operator_token
     if token is not None:
         return Rule(Mode.TOKEN, token)
-    if operator.is_loopback(operator.bind_host(config, request.scope)):
-        return Rule(Mode.OPEN, None)
-    return Rule(Mode.CLOSED, None)
+    if not operator.is_loopback(operator.bind_host(config, request.scope)):
+        return Rule(Mode.CLOSED, None)
+    if not operator.host_names_this_server(config, request.scope):
+        return Rule(Mode.FOREIGN_HOST, None)
+    return Rule(Mode.OPEN, None)
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -148,8 +151,11 @@ class Console:
 Handler = Callable[[Console], Awaitable[Response]]
 
 
-def closed_page() -> Response:
-    return render_html("closed.html", status_code=403, csrf_token="", logged_in=False, path="")
+def closed_page(mode: Mode = Mode.CLOSED) -> Response:
+    return render_html(
+        "closed.html", status_code=403, csrf_token="", logged_in=False, path="",
+        foreign_host=mode is Mode.FOREIGN_HOST,
+    )
 
 
 def set_cookie(request: Request, response: Response, cookie: str) -> None:
@@ -179,8 +185,8 @@ def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         ctx = ServerContext.of(request)
         rule = operator_rule(request)
-        if rule.mode is Mode.CLOSED:
-            return closed_page()
+        if rule.mode in (Mode.CLOSED, Mode.FOREIGN_HOST):
+            return closed_page(rule.mode)
         key, session = await load_session(request, ctx, rule)
         new_cookie: str | None = None
         if session is None or not session.is_operator:

@@ -40,6 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from talksocial.control import guard
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
 from talksocial.storage import admin
@@ -387,6 +388,11 @@ class ControlMiddleware:
             if refusal is not None:
                 await _send_json(send, refusal.status, {"msg": refusal.msg, "code": -401
                                                         if refusal.status == 401 else -403})
+                return
+            write = guard.write_refusal(scope) if guarded else None
+            if write is not None:
+                await _send_json(send, write.status, {"msg": write.msg, "code": -2
+                                                      if write.status == 415 else -403})
                 return
             await self.app(scope, receive, send)
             return

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from talksocial.domain import errors
@@ -26,7 +26,17 @@ async def kakao_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return responses.json_response({"msg": exc.detail, "code": -1}, status_code=exc.status_code)
+    # A 405 carries the methods the path takes (`Allow`), as HTTP wants.
+    return responses.json_response(
+        {"msg": exc.detail, "code": -1}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def client_disconnect(request: Request, exc: Exception) -> Response:
+    # The client went away mid-request (while sending its body): nobody is left to answer, and
+    # it is no bug of ours. 499 is what the access log shows for it.
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=499)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
@@ -39,5 +49,6 @@ def exception_handlers() -> dict[Any, Callable[[Request, Exception], Coroutine[A
     return {
         errors.KakaoError: kakao_error,
         HTTPException: http_error,
+        ClientDisconnect: client_disconnect,
         Exception: unexpected_error,
     }

@@ -5,7 +5,9 @@ TALKSOCIAL_OPERATOR_TOKEN) every request
 must present it, as `Authorization: Bearer <token>` or `X-Talksocial-Operator-Token: <token>`;
 it is compared in constant time. Without one the control plane is open only on a server bound
 to a loopback address, and refused everywhere else: a world anyone on the network could reset
-or fault is not a default.
+or fault is not a default. Even then it answers only a request whose Host is a loopback name or
+address or one of `--allowed-hosts`: a page on another site whose name an attacker re-points at
+127.0.0.1 (DNS rebinding) reaches the loopback socket, but under its own Host, and is refused.
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from dataclasses import dataclass
 from starlette.types import Scope
 
 from talksocial.config import Config
+from talksocial.web.context import host_allowed, host_name
 
 HEADER = "x-talksocial-operator-token"
 
 MSG_TOKEN_REQUIRED = "operator token required"
 MSG_TOKEN_WRONG = "wrong operator token"
+MSG_FOREIGN_HOST = (
+    "without an operator token the control plane answers only a loopback Host or one of "
+    "--allowed-hosts"
+)
 MSG_OFF = (
     "the control plane is off: the server is bound beyond loopback without an operator token "
     "(start it with --operator-token or TALKSOCIAL_OPERATOR_TOKEN)"
@@ -46,17 +53,22 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def decide(configured: str | None, bind_host: str | None, presented: str | None) -> Refusal | None:
-    """None when the request may use the control plane, else why not."""
+def decide(
+    configured: str | None, bind_host: str | None, presented: str | None, *, host_ok: bool = True
+) -> Refusal | None:
+    """None when the request may use the control plane, else why not. `host_ok`: the request's
+    Host names this server (loopback or `--allowed-hosts`)."""
     if configured:
         if presented is None:
             return Refusal(401, MSG_TOKEN_REQUIRED)
         if not hmac.compare_digest(presented.encode("utf-8"), configured.encode("utf-8")):
             return Refusal(403, MSG_TOKEN_WRONG)
         return None
-    if is_loopback(bind_host):
-        return None
-    return Refusal(403, MSG_OFF)
+    if not is_loopback(bind_host):
+        return Refusal(403, MSG_OFF)
+    if not host_ok:
+        return Refusal(403, MSG_FOREIGN_HOST)
+    return None
 
 
 def presented_token(scope: Scope) -> str | None:
@@ -84,8 +96,19 @@ def bind_host(config: Config, scope: Scope) -> str | None:
     return str(server[0]) if server else None
 
 
+def host_names_this_server(config: Config, scope: Scope) -> bool:
+    """The request's Host header is a loopback name or address or one of `--allowed-hosts`."""
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return host_allowed(config, host_name(value.decode("latin-1")))
+    return False
+
+
 def check(config: Config, scope: Scope) -> Refusal | None:
-    return decide(config.operator_token, bind_host(config, scope), presented_token(scope))
+    return decide(
+        config.operator_token, bind_host(config, scope), presented_token(scope),
+        host_ok=host_names_this_server(config, scope),
+    )
 
 
 def describe(configured: str | None, host: str) -> str:

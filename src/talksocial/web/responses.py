@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -36,8 +37,10 @@ class KakaoJSONResponse(Response):
         return orjson.dumps(content)
 
 
-def json_response(body: Any, status_code: int = 200) -> KakaoJSONResponse:
-    return KakaoJSONResponse(body, status_code=status_code)
+def json_response(
+    body: Any, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> KakaoJSONResponse:
+    return KakaoJSONResponse(body, status_code=status_code, headers=headers)
 
 
 def error_response(error: KakaoError) -> KakaoJSONResponse:

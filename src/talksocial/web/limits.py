@@ -1,0 +1,103 @@
+"""Bounds on what a request may send: its body's size and how long it may take to arrive.
+
+A body past its limit is answered 413 at once: from the `Content-Length` header before a byte of
+it is read, or as soon as a streamed body passes the limit. A body that stops arriving is
+answered 408 after `body_timeout` seconds of silence, so a client that sends headers and then
+nothing holds its connection for a bounded time (docs/server/security.md). The limit is
+`max_body_bytes` (1 MiB) everywhere except `POST /_talksocial/import`, which carries whole
+worlds and has a larger limit of its own.
+
+The endpoints read bodies through `receive`; the two refusals are raised from there as Starlette
+HTTP errors, which the app's error handler answers in the API's `{"msg","code"}` form. A body read
+by a middleware ahead of the routes (the control plane reads a login form's `client_id`) raises
+the same errors up to this middleware, which answers them itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from talksocial.web.responses import json_response
+
+IMPORT_PATH = "/_talksocial/import"
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+
+
+class BodyTimeout(HTTPException):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"the request body did not arrive within {seconds:g} s")
+
+
+class BodyLimitMiddleware:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_import_bytes: int, body_timeout: float
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_import_bytes = max_import_bytes
+        self.body_timeout = body_timeout
+
+    def limit_for(self, scope: Scope) -> int:
+        if scope.get("path") == IMPORT_PATH:
+            return self.max_import_bytes
+        return self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _refuse(BodyTooLarge(limit), scope, receive, send)
+            return
+        timeout = self.body_timeout
+        received = 0
+        started = False
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            try:
+                message = await asyncio.wait_for(receive(), timeout)
+            except TimeoutError:
+                raise BodyTimeout(timeout) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, tracking_send)
+        except (BodyTooLarge, BodyTimeout) as exc:
+            if started:
+                raise
+            await _refuse(exc, scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            text = value.strip()
+            return int(text) if text.isdigit() else None
+    return None
+
+
+async def _refuse(exc: HTTPException, scope: Scope, receive: Receive, send: Send) -> None:
+    response = json_response({"msg": exc.detail, "code": -1}, status_code=exc.status_code)
+    # The rest of the body is not read: the connection is closed after the answer.
+    response.headers["Connection"] = "close"
+    await response(scope, receive, send)
