@@ -1,0 +1,299 @@
+"""A crashed worker, a hostile web page and a hostile network, against a real `talksocial serve`
+on loopback (docs/server/security.md): each test sends the request shapes an attacker or a
+careless network would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from talksocial.demo import DEMO_ACCESS_TOKEN
+from tests.support.server import LiveServer, serving
+
+FRIENDS = "/v1/api/talk/friends?limit=3"
+BEARER = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serving(tmp_path_factory.mktemp("hardening"), demo=True,
+                 extra_args=["--body-timeout", "2"]) as live:
+        yield live
+
+
+def _host_port(server: LiveServer) -> tuple[str, int]:
+    netloc = server.base_url.removeprefix("http://")
+    host, _, port = netloc.rpartition(":")
+    return host, int(port)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after its closing paren.
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+# --- 1. a worker killed with -9 is replaced ----------------------------------------------------
+
+
+def test_a_worker_killed_with_sigkill_is_replaced_and_the_server_keeps_serving(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path, demo=True, workers=2) as live:
+        deadline = time.monotonic() + 30
+        workers = _children(live.process.pid)
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            workers = _children(live.process.pid)
+        assert len(workers) >= 2, workers
+
+        stop = threading.Event()
+        failures: list[str] = []
+        answered = [0]
+
+        def load() -> None:
+            with httpx.Client(base_url=live.base_url, timeout=10) as client:
+                while not stop.is_set():
+                    try:
+                        response = client.get(FRIENDS, headers=BEARER)
+                        answered[0] += response.status_code == 200
+                    except httpx.HTTPError as exc:  # the killed worker's connections
+                        failures.append(repr(exc))
+
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(1.0)
+            os.kill(workers[0], signal.SIGKILL)
+            time.sleep(3.0)  # granian notices, respawns
+            before = answered[0]
+            time.sleep(2.0)
+            assert answered[0] > before, "no request answered after the worker was killed"
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+        assert live.process.poll() is None, live.log()
+        # Every later request is served, by the survivor and the replacement alike.
+        with httpx.Client(base_url=live.base_url, timeout=10) as client:
+            for _ in range(40):
+                assert client.get(FRIENDS, headers=BEARER).status_code == 200
+        replaced = _children(live.process.pid)
+        assert len(replaced) >= 2 and workers[0] not in replaced, (workers, replaced)
+
+
+# --- 2. DNS rebinding: the control plane and console answer no foreign Host -------------------
+
+
+def test_a_foreign_host_gets_no_control_plane_and_no_console(server: LiveServer) -> None:
+    _, port = _host_port(server)
+    rebind = {"Host": f"rebind.attacker.example:{port}"}
+    apps = server.get("/_talksocial/apps", headers=rebind)
+    assert apps.status_code == 403, apps.text
+    assert "admin_key" not in apps.text and "ak-" not in apps.text
+    console = server.get("/console", headers=rebind)
+    assert console.status_code == 403
+    assert "set-cookie" not in console.headers
+    login = server.post("/console/login", headers=rebind, data={"token": "x"})
+    assert login.status_code == 403 and "set-cookie" not in login.headers
+    # Loopback names and addresses are this server.
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+        assert server.get("/_talksocial/apps", headers={"Host": host}).status_code == 200
+    # The Kakao APIs keep answering whatever the Host (their URLs fall back to the bind address).
+    friends = server.get(FRIENDS, headers={**BEARER, **rebind})
+    assert friends.status_code == 200
+    assert "attacker" not in friends.text
+
+
+def test_allowed_hosts_open_the_control_plane_to_those_names(tmp_path: Path) -> None:
+    with serving(tmp_path, demo=True, extra_args=["--allowed-hosts", "talk.dev.test"]) as live:
+        _, port = _host_port(live)
+        ok = live.get("/_talksocial/apps", headers={"Host": f"talk.dev.test:{port}"})
+        assert ok.status_code == 200
+        other = live.get("/_talksocial/apps", headers={"Host": f"other.dev.test:{port}"})
+        assert other.status_code == 403
+
+
+# --- 3. cross-site writes to the control plane ------------------------------------------------
+
+
+def _account_keys(server: LiveServer) -> set[str]:
+    response = server.get("/_talksocial/accounts")
+    assert response.status_code == 200
+    return {a["key"] for a in response.json()["accounts"]}
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({"Content-Type": "text/plain"}, b'{"key": "xsite1"}', 415),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, b"key=xsite2", 415),
+        ({"Content-Type": "multipart/form-data; boundary=x"},
+         b'--x\r\nContent-Disposition: form-data; name="key"\r\n\r\nxsite3\r\n--x--\r\n', 415),
+        ({"Content-Type": "application/json", "Origin": "null"}, b'{"key": "xsite4"}', 403),
+        ({"Content-Type": "application/json", "Origin": "https://evil.example"},
+         b'{"key": "xsite5"}', 403),
+        ({"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"},
+         b'{"key": "xsite6"}', 403),
+        ({"Content-Type": "text/plain", "Origin": "http://localhost:3000"},
+         b'{"key": "xsite7"}', 403),
+    ],
+)
+def test_cross_site_shapes_cannot_write(
+    server: LiveServer, headers: dict[str, str], body: bytes, status: int
+) -> None:
+    before = _account_keys(server)
+    response = server.post("/_talksocial/accounts", content=body, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == (-2 if status == 415 else -403)
+    if status == 415:
+        assert "Content-Type: application/json" in response.json()["msg"]
+    assert _account_keys(server) == before
+    # Nor can such a page reset or fault the world.
+    reset = server.post("/_talksocial/reset", content=b"{}", headers=headers)
+    assert reset.status_code == status
+
+
+def test_same_origin_json_writes_and_bodyless_posts_pass(server: LiveServer) -> None:
+    same = server.post("/_talksocial/accounts", json={"key": "same-origin"},
+                       headers={"Origin": server.base_url, "Sec-Fetch-Site": "same-origin"})
+    assert same.status_code == 201, same.text
+    assert server.post("/_talksocial/reset").status_code == 200  # curl -X POST, no body
+    assert "same-origin" not in _account_keys(server)
+
+
+# --- 4. request bodies: size and time ----------------------------------------------------------
+
+
+def _raw(server: LiveServer, request: bytes, *, timeout: float = 10.0) -> bytes:
+    host, port = _host_port(server)
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if b"\r\n\r\n" in b"".join(chunks) and b'"code"' in b"".join(chunks):
+                break
+        return b"".join(chunks)
+
+
+def test_a_declared_100_mb_body_is_refused_at_once(server: LiveServer) -> None:
+    started = time.monotonic()
+    answer = _raw(server, (
+        b"POST /v2/api/talk/profiles HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Authorization: KakaoAK x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 104857600\r\n\r\n"
+    ))
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert time.monotonic() - started < 3
+
+
+def test_a_streamed_body_past_the_limit_is_refused(server: LiveServer) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"a" * 65536  # 2.5 MiB in all, no Content-Length
+
+    response = httpx.post(server.base_url + "/oauth/token", content=chunks(),
+                          headers={"Content-Type": "application/x-www-form-urlencoded"},
+                          timeout=30)
+    assert response.status_code == 413
+    assert response.json()["code"] == -1
+
+
+def test_the_import_takes_a_body_larger_than_the_api_limit(server: LiveServer) -> None:
+    big = b'{"apps": [], "accounts": [], "padding": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = server.post("/_talksocial/import", content=big,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code != 413
+    assert response.status_code < 500
+
+
+def test_a_stalled_body_gets_408_and_others_are_served_meanwhile(server: LiveServer) -> None:
+    host, port = _host_port(server)
+    stalled = socket.create_connection((host, port), timeout=10)
+    try:
+        stalled.sendall(
+            b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+            b"grant_type=auth"
+        )
+        started = time.monotonic()
+        assert server.get(FRIENDS, headers=BEARER).status_code == 200
+        answer = stalled.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert 1.5 < time.monotonic() - started < 8  # --body-timeout 2
+    finally:
+        stalled.close()
+
+
+def test_a_thousand_idle_half_sent_posts_do_not_starve_other_clients(server: LiveServer) -> None:
+    host, port = _host_port(server)
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(1100):
+            sock = socket.create_connection((host, port), timeout=10)
+            sock.sendall(
+                b"POST /v2/api/talk/profiles HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 50\r\n\r\n"
+                b"target_ids="
+            )
+            idle.append(sock)
+        started = time.monotonic()
+        response = server.get(FRIENDS, headers=BEARER)
+        assert response.status_code == 200
+        assert time.monotonic() - started < 3
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+# --- 7. the lower items ------------------------------------------------------------------------
+
+
+def test_405_names_the_allowed_methods(server: LiveServer) -> None:
+    response = server.request("DELETE", "/v1/api/talk/friends", headers=BEARER)
+    assert response.status_code == 405
+    assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET"}
+    assert response.json()["code"] == -1
+
+
+def test_a_client_that_disconnects_mid_body_is_no_internal_error(server: LiveServer) -> None:
+    host, port = _host_port(server)
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v2/api/talk/profiles HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Authorization: KakaoAK ak-demo\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\n"
+            b"target_id_type=user_id&"
+        )
+        time.sleep(0.3)
+    time.sleep(0.5)
+    assert server.get(FRIENDS, headers=BEARER).status_code == 200
+    log = server.log()
+    assert "internal error" not in log
+    assert "Traceback" not in log
