@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest pytest-postgres bench screenshots clean
+.PHONY: install run test lint typecheck docs docs-serve pytest pytest-postgres bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,12 +39,21 @@ pytest-postgres: $(STAMP)
 	bash scripts/ensure-system-packages.sh
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PG_TESTS) $(PYTEST_ARGS)
 
-test: lint typecheck pytest pytest-postgres
+# The documentation site (mkdocs.yml, docs/): strict, so a broken link or anchor fails the build.
+# NO_MKDOCS_2_WARNING silences Material's banner about MkDocs 2.0; the build is unaffected.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d build/site
+
+# A live preview of the site on http://127.0.0.1:8001 (8000 is `make run`'s).
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict -a 127.0.0.1:8001
+
+test: lint typecheck docs pytest pytest-postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-# Load test on loopback side by side with the stack's own limit (README "Benchmarks"; about
+# Load test on loopback side by side with the stack's own limit (docs/benchmarks.md; about
 # 4 minutes, plus about 2 to generate the cached world the first time; not part of `make test`).
 # `make bench BENCH_ARGS="--publish docs/bench"` writes the report committed in docs/bench/.
 BENCH_STAMP := $(VENV)/.bench-stamp
@@ -69,7 +78,7 @@ bench-profile: $(BENCH_STAMP)
 generate-figures: $(STAMP)
 	bash scripts/measure-generator.sh
 
-# The console's pages as PNG in docs/screenshots/ (committed; README "Console"). Headless Debian
+# The console's pages as PNG in docs/screenshots/ (committed; docs/server/console.md). Headless Debian
 # chromium against `serve --demo` on a free loopback port; not part of `make test`.
 # The fonts draw the demo world's Hangul, kana and emoji nicknames instead of empty boxes.
 screenshots: $(STAMP)

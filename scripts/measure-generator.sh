@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures `talksocial generate` at full size on both databases and writes the figures to
-# docs/generator-figures.json (the README's "World generator" section quotes them):
+# docs/generator-figures.json (docs/server/generator.md quotes them):
 #   SQLite:     SQLITE_ACCOUNTS (10000) x FRIENDS (100) = 1 million friend entries
 #   PostgreSQL: PG_ACCOUNTS (100000) x FRIENDS (100)    = 10 million, on a throwaway cluster
 # Not part of `make test` (it takes minutes). `make generate-figures` runs it.

@@ -1,5 +1,5 @@
 """`make screenshots`: the console's pages as PNG files in docs/screenshots/ (committed on
-purpose: the README shows them). Starts `talksocial serve --demo` on a free loopback port over a
+purpose: the docs show them, docs/server/console.md). Starts `talksocial serve --demo` on a free loopback port over a
 throwaway database, drives headless Debian chromium through Playwright, and stops the server.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]

@@ -1,5 +1,5 @@
 """A server behind a load balancer: GET /healthz, the access log, trusted proxies' headers and
-the Host rule for the URLs the API returns (README "Operations")."""
+the Host rule for the URLs the API returns (docs/server/operations.md#host-rule)."""
 
 from __future__ import annotations
 

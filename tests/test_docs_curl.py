@@ -1,0 +1,98 @@
+"""Every curl line of the README and of docs/quickstart.md runs, as the shell runs it, against a
+fresh demo world. Where the comment under a line is a whole JSON body, the answer must be exactly
+those bytes; where it is a plain list of nicknames, the friends page must list exactly those, in
+that order; under an abridged comment (`...`), the answer must still be JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from talksocial.testing import KakaoWorld
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+QUICKSTART = ROOT / "docs" / "quickstart.md"
+DOC_BASE_URL = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class CurlExample:
+    where: str
+    command: str
+    comment: str
+
+    def expected_body(self) -> str | None:
+        """The comment when it is a whole JSON body, else None."""
+        try:
+            json.loads(self.comment)
+        except ValueError:
+            return None
+        return self.comment
+
+    def expected_nicknames(self) -> list[str] | None:
+        """The comment when it is a plain comma-separated list of nicknames, else None."""
+        if self.expected_body() is not None or not re.fullmatch(r"[^{}()\[\];\"]+", self.comment):
+            return None
+        return self.comment.split(", ")
+
+
+def curl_examples(path: Path) -> list[CurlExample]:
+    examples: list[CurlExample] = []
+    for block in re.findall(r"```bash\n(.*?)```", path.read_text(encoding="utf-8"), re.DOTALL):
+        lines = block.replace("\\\n", " ").splitlines()
+        for i, line in enumerate(lines):
+            if not line.startswith("curl "):
+                continue
+            comment = []
+            for following in lines[i + 1 :]:
+                if not following.startswith("# "):
+                    break
+                comment.append(following[2:].strip())
+            examples.append(CurlExample(f"{path.name}: {line}", line, " ".join(comment)))
+    return examples
+
+
+def test_the_parser_reads_the_readme() -> None:
+    readme = curl_examples(README)
+    assert len(readme) == 3
+    assert all(example.expected_body() is not None for example in readme)
+    quickstart = curl_examples(QUICKSTART)
+    assert len(quickstart) >= 15
+    assert sum(example.expected_nicknames() is not None for example in quickstart) == 2  # Neo, ko/en
+
+
+def test_the_curl_lines_answer_what_they_say(tmp_path: Path) -> None:
+    examples = curl_examples(README) + curl_examples(QUICKSTART)
+    world = KakaoWorld.start("demo", tmp_path)
+    try:
+        failures = []
+        for example in examples:
+            command = example.command.replace(DOC_BASE_URL, world.base_url)
+            done = subprocess.run(
+                ["bash", "-c", command], capture_output=True, text=True, timeout=30
+            )
+            expected = example.expected_body()
+            nicknames = example.expected_nicknames()
+            if done.returncode != 0:
+                failures.append(f"{example.where}\n  exit {done.returncode}: {done.stderr}")
+            elif expected is not None:
+                if done.stdout != expected.replace(DOC_BASE_URL, world.base_url):
+                    failures.append(f"{example.where}\n  answered {done.stdout}")
+            else:
+                try:
+                    answer = json.loads(done.stdout)
+                except ValueError:
+                    failures.append(f"{example.where}\n  not JSON: {done.stdout!r}")
+                    continue
+                if nicknames is not None:
+                    listed = [element["profile_nickname"] for element in answer["elements"]]
+                    if listed != nicknames:
+                        failures.append(f"{example.where}\n  listed {listed}")
+    finally:
+        world.stop()
+    assert failures == [], "\n".join(failures)
+    assert "Traceback" not in world.log()
