@@ -47,6 +47,7 @@ from talksocial.storage import admin
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.models import FaultRule, QuotaLimit, QuotaUsage, ServerState
 from talksocial.web import caller, operator, pages
+from talksocial.web.masking import SHOWN_PARAMS, masked_pairs
 
 log = logging.getLogger("talksocial")
 
@@ -55,11 +56,8 @@ FLUSH_SECONDS = 0.5
 #: endpoint flushes the worker that answers it first.
 JOURNAL_FLUSH_SECONDS = 2.0
 NEAR_LIMIT = 50
-#: Query parameters whose values the journal never keeps.
-MASKED_PARAMS = frozenset({
-    "access_token", "refresh_token", "code", "code_verifier", "client_id", "client_secret",
-    "id_token", "token", "password", "csrf_token", "state", "nonce", "code_challenge",
-})
+#: The journal shows what the access log shows (`web.masking`), but not the app's REST API key.
+JOURNAL_SHOWN_PARAMS = SHOWN_PARAMS - {"client_id"}
 #: Operator pages: not journaled, never faulted. The middleware guards `/_talksocial`; the
 #: console (`/console`) applies the same rule itself, with a login form for browsers.
 _CONTROL_PREFIXES = ("/_talksocial", "/console")
@@ -356,8 +354,7 @@ def _journal_row(
 def _masked_path(path: str, raw: bytes) -> str:
     if not raw:
         return path
-    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
-    masked = [(k, "***" if k.lower() in MASKED_PARAMS else v) for k, v in pairs]
+    masked = masked_pairs(raw, JOURNAL_SHOWN_PARAMS)
     return f"{path}?{urlencode(masked, safe='*,[]')}"
 
 

@@ -20,13 +20,24 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 
+#: The longest message an error answer carries: messages name the bad parameter and quote its
+#: value, and a value may be a megabyte of hostile input that must not be echoed back.
+MAX_MSG_CHARS = 300
+
+
+def bounded_msg(text: str) -> str:
+    if len(text) <= MAX_MSG_CHARS:
+        return text
+    return text[: MAX_MSG_CHARS - 3] + "..."
+
+
 class KakaoError(Exception):
     code: ClassVar[int] = -1
     http_status: ClassVar[int] = 400
     default_msg: ClassVar[str] = "internal error"
 
     def __init__(self, msg: str | None = None, **extra: Any) -> None:
-        self.msg = msg if msg is not None else self.default_msg
+        self.msg = bounded_msg(msg) if msg is not None else self.default_msg
         self.extra = extra
         super().__init__(self.msg)
 

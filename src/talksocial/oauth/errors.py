@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from talksocial.domain.errors import bounded_msg
+
 
 class OAuthError(Exception):
     error: ClassVar[str] = "invalid_request"
@@ -21,7 +23,7 @@ class OAuthError(Exception):
 
     def __init__(self, error_code: str, description: str) -> None:
         self.error_code = error_code
-        self.description = description
+        self.description = bounded_msg(description)
         super().__init__(f"{error_code}: {description}")
 
     def body(self) -> dict[str, str]:

@@ -374,7 +374,11 @@ async def token(request: Request) -> Response:
     params = dict(request.query_params)
     params.update(await _form(request))
     issuer = ctx.base_url(request)
-    return await run_in_threadpool(run_with_retry, lambda: _token(ctx, params, issuer))
+    response = await run_in_threadpool(run_with_retry, lambda: _token(ctx, params, issuer))
+    # Tokens must not be kept by any cache on the way (RFC 6749 §5.1), errors included.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 
 # --- OpenID Connect -----------------------------------------------------------------------------

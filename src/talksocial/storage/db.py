@@ -82,17 +82,35 @@ def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+#: The row `ping` writes: a database a worker can read but not write to (read-only, full, a
+#: replica) is no healthy database for this server.
+HEALTH_KEY = "healthz"
+
+
 def ping(engine: Engine) -> bool:
-    """True when the database answers a query on this server's schema (`GET /healthz`).
-    SQLite is asked on a new connection: a pooled one answers from its page cache even when
-    the file underneath is gone or damaged (PostgreSQL's pool checks its connections)."""
+    """True when the database answers a query on this server's schema and takes a write
+    (`GET /healthz`): one small row, committed. SQLite is asked on a new connection: a pooled
+    one answers from its page cache even when the file underneath is gone or damaged
+    (PostgreSQL's pool checks its connections)."""
     probe = engine
     if engine.dialect.name == "sqlite":
         probe = create_engine(engine.url, poolclass=NullPool)
         event.listen(probe, "connect", _sqlite_on_connect)
+
+        @event.listens_for(probe, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     try:
-        with probe.connect() as conn:
+        with probe.begin() as conn:
             conn.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar()
+            conn.execute(
+                text(
+                    "INSERT INTO server_state (key, value) VALUES (:key, :value) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+                ),
+                {"key": HEALTH_KEY, "value": repr(time.time())},
+            )
         return True
     except DBAPIError:
         return False

@@ -12,7 +12,7 @@ import logging
 import sys
 import time
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,16 +23,7 @@ from talksocial.config import split_list
 from talksocial.storage.db import ping
 from talksocial.web import responses
 from talksocial.web.context import ServerContext, host_name
-
-#: Query parameters whose values the access log shows; every other value (codes, secrets,
-#: tokens, passwords, state, nonces...) is written as `***`.
-LOGGED_PARAMS = frozenset(
-    {
-        "offset", "limit", "order", "friend_order", "target_id_type", "viewer_id_type",
-        "target_ids", "target_id", "viewer_id", "scopes", "response_type", "client_id",
-        "redirect_uri", "prompt", "grant_type", "property_keys", "secure_resource",
-    }
-)
+from talksocial.web.masking import MASK, masked_pairs
 
 access_log = logging.getLogger("talksocial.access")
 
@@ -151,9 +142,8 @@ def _logged_target(scope: Scope) -> str:
     raw = scope.get("query_string", b"")
     if not raw:
         return path
-    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
     shown = "&".join(
-        f"{quote(k)}={quote(v) if k in LOGGED_PARAMS else '***'}" for k, v in pairs
+        f"{quote(k)}={v if v == MASK else quote(v)}" for k, v in masked_pairs(raw)
     )
     return f"{path}?{shown}"
 

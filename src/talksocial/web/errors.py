@@ -9,12 +9,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InternalError as DBInternalError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from talksocial.domain import errors
-from talksocial.web import responses
+from talksocial.web import pages, responses
 
 log = logging.getLogger("talksocial")
 
@@ -40,8 +42,19 @@ async def client_disconnect(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    # -1 is Kakao's internal error, HTTP 400. Bad input never lands here; a bug does.
-    log.exception("internal error on %s %s", request.method, request.url.path)
+    # -1 is Kakao's internal error, HTTP 400, also for storage trouble (a read-only or full
+    # database): the APIs keep Kakao's answer, and /healthz tells the balancer. A page a
+    # browser loads stays a page: 503 while the database cannot work, else 400 like the API.
+    # Bad input never lands here; a bug or a failing database does.
+    unavailable = isinstance(exc, (OperationalError, DBInternalError))
+    if isinstance(exc, DBAPIError):
+        log.error("database error on %s %s: %s", request.method, request.url.path, exc.orig)
+    else:
+        log.exception("internal error on %s %s", request.method, request.url.path)
+    if pages.is_page(request.url.path):
+        if unavailable:
+            return pages.unavailable_page("the database cannot take requests right now", 503)
+        return pages.unavailable_page("an internal error", 400)
     return responses.error_response(errors.InternalError())
 
 

@@ -52,3 +52,16 @@ def error_page(error_code: str, title: str, detail: str, status_code: int = 400)
         _shared, "error.html", status_code=status_code, error_code=error_code, title=title,
         detail=detail,
     )
+
+
+#: Paths a browser loads as pages: their failures are pages too, never a JSON body.
+PAGE_PATHS = ("/oauth/authorize", "/oauth/login", "/oauth/consent", "/oauth/logout", "/console")
+
+
+def is_page(path: str) -> bool:
+    return path.startswith(PAGE_PATHS)
+
+
+def unavailable_page(reason: str, status_code: int) -> HTMLResponse:
+    """What a page answers when the server fails it (storage trouble, a bug)."""
+    return render(_shared, "unavailable.html", status_code=status_code, reason=reason)
