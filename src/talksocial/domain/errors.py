@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-
 #: The longest message an error answer carries: messages name the bad parameter and quote its
 #: value, and a value may be a megabyte of hostile input that must not be echoed back.
 MAX_MSG_CHARS = 300
