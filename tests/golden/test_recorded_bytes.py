@@ -29,8 +29,8 @@ def _lines(answer: dict[str, Any]) -> list[str]:
         return lines + ["body (base64) " + answer["body_base64"]]
     try:
         shown = json.dumps(json.loads(body), indent=1, ensure_ascii=False)
-    except ValueError:
-        shown = body
+    except ValueError:  # HTML, or JSON made invalid by a placeholder: one field a line
+        shown = body.replace(',"', ',\n"') if body[:1] in "{[" else body
     return lines + ["body:"] + shown.splitlines() + ["raw body: " + body]
 
 
