@@ -28,6 +28,9 @@ from tests.golden.wire import PLACEHOLDER, Capture, request_template
 FORM = ("Content-Type", "application/x-www-form-urlencoded")
 #: What curl sends with `-d` and no Content-Type of its own.
 CURL_FORM = FORM
+#: `curl --json` (the docs' control-plane lines since operator writes take JSON only; the
+#: unchanged server took both, so the recording made with it holds for either).
+CURL_JSON = ("Content-Type", "application/json")
 CALLBACK = "http://localhost:3000/callback"
 CALLBACK_Q = quote(CALLBACK, safe="")
 AUTHORIZE_Q = (
@@ -265,12 +268,12 @@ def readme_login(plan: Plan) -> None:
                 captures=token_captures("refreshed", refresh=False))
     plan.readme(321, "curl -s .../_talksocial/clock", "GET", "/_talksocial/clock")
     plan.readme(322, "curl -s -X POST .../_talksocial/clock -d '{\"advance_seconds\": 21600}'",
-                "POST", "/_talksocial/clock", headers=[CURL_FORM],
+                "POST", "/_talksocial/clock", headers=[CURL_JSON],
                 body='{"advance_seconds": 21600}')
     plan.readme(323, 'curl -s .../v1/user/access_token_info -H "Authorization: Bearer $AT"',
                 "GET", "/v1/user/access_token_info", headers=[at])
     plan.readme(325, "curl -s -X POST .../_talksocial/clock -d '{\"offset_seconds\": 0}'",
-                "POST", "/_talksocial/clock", headers=[CURL_FORM], body='{"offset_seconds": 0}')
+                "POST", "/_talksocial/clock", headers=[CURL_JSON], body='{"offset_seconds": 0}')
     plan.readme(336, 'curl -s .../v2/user/scopes -H "Authorization: Bearer $AT"', "GET",
                 "/v2/user/scopes", headers=[at])
     friends_json = quote('["friends"]', safe="")
@@ -343,7 +346,7 @@ def readme_control_plane(plan: Plan) -> None:
         captures: list[Capture] = []
         if line == 753:
             captures = token_captures("kiwi", refresh=False)
-        headers = [CURL_FORM] if body is not None else []
+        headers = [CURL_JSON] if body is not None else []
         if line == 755:
             plan.add(FLUSH_NOTE, "GET", "/_talksocial/quotas")
         plan.readme(line, curl, method, f"/_talksocial{path}", headers=headers, body=body,
