@@ -28,9 +28,13 @@ async def kakao_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    # A 405 carries the methods the path takes (`Allow`), as HTTP wants.
+    # A 405 carries the methods the path takes (`Allow`), as HTTP wants; Starlette keeps them
+    # in a set, so they are sorted here to answer the same bytes every time.
+    headers = dict(exc.headers or {})
+    if "Allow" in headers:
+        headers["Allow"] = ", ".join(sorted(m.strip() for m in headers["Allow"].split(",")))
     return responses.json_response(
-        {"msg": exc.detail, "code": -1}, status_code=exc.status_code, headers=exc.headers
+        {"msg": exc.detail, "code": -1}, status_code=exc.status_code, headers=headers
     )
 
 

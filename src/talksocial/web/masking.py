@@ -13,7 +13,7 @@ MASK = "***"
 SHOWN_PARAMS = frozenset(
     {
         "offset", "limit", "order", "friend_order", "target_id_type", "viewer_id_type",
-        "target_ids", "target_id", "viewer_id", "scopes", "response_type", "client_id",
+        "target_ids", "target_id", "viewer_id", "scope", "scopes", "response_type", "client_id",
         "redirect_uri", "prompt", "grant_type", "property_keys", "secure_resource",
     }
 )
