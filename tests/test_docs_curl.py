@@ -96,3 +96,27 @@ def test_the_curl_lines_answer_what_they_say(tmp_path: Path) -> None:
         world.stop()
     assert failures == [], "\n".join(failures)
     assert "Traceback" not in world.log()
+
+
+CONTROL_PLANE = ROOT / "docs" / "server" / "control-plane.md"
+
+
+def test_the_control_plane_lines_answer_2xx_json(tmp_path: Path) -> None:
+    """The control plane page's block, line by line as a shell runs it: every write is accepted
+    (the page sends JSON, as operator writes require) and answers JSON."""
+    from tests.support.server import serving
+
+    block = re.search(r"```sh\n(B=.*?)```", CONTROL_PLANE.read_text(encoding="utf-8"), re.DOTALL)
+    assert block is not None
+    lines = block.group(1).strip().splitlines()
+    assert lines[0].startswith("B=") and len(lines) >= 9
+    with serving(tmp_path, demo=True) as server:
+        base = lines[0].replace(DOC_BASE_URL, server.base_url)
+        for line in lines[1:]:
+            done = subprocess.run(
+                ["bash", "-c", f"{base}; {line} -w '\\n%{{http_code}}'"],
+                capture_output=True, text=True, timeout=30,
+            )
+            body, _, status = done.stdout.rpartition("\n")
+            assert done.returncode == 0 and status.startswith("2"), (line, done.stdout)
+            json.loads(body)
