@@ -297,3 +297,71 @@ def test_a_client_that_disconnects_mid_body_is_no_internal_error(server: LiveSer
     log = server.log()
     assert "internal error" not in log
     assert "Traceback" not in log
+
+
+# --- 7. integers past 64 bits, echoed input, masked secrets, Cache-Control ---------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", f"/_talksocial/apps/{2**64}", None),
+        ("DELETE", f"/_talksocial/apps/{2**70}", None),
+        ("GET", f"/_talksocial/faults/{2**64}", None),
+        ("GET", f"/_talksocial/links/{2**64}/muzi", None),
+        ("GET", "/_talksocial/apps/" + "9" * 5000, None),
+        ("GET", "/_talksocial/journal?limit=" + "9" * 5000, None),
+        ("GET", f"/_talksocial/links?app={2**64}", None),
+        ("POST", "/_talksocial/apps", {"id": 2**64, "name": "big"}),
+        ("POST", "/_talksocial/links", {"app": 2**64, "account": "muzi"}),
+        ("POST", "/_talksocial/tokens", {"app": 1001, "account": "muzi", "lifetime": 2**64}),
+        ("POST", "/_talksocial/faults", {"endpoint": "/x", "latency_ms": 2**64}),
+        ("PUT", "/_talksocial/quotas/1001/talk_friends", {"daily_limit": 2**64}),
+        ("PUT", "/_talksocial/accounts/muzi/friends/ryan", {"favorite": True, "x": -(2**64)}),
+        ("POST", "/_talksocial/clock", {"advance_seconds": 2**64}),
+    ],
+)
+def test_integers_past_64_bits_are_bad_input(
+    server: LiveServer, method: str, path: str, body: object
+) -> None:
+    response = server.request(method, path, json=body)
+    assert response.status_code in (400, 404), response.text
+    assert response.json()["code"] in (-1, -2)
+    assert response.json()["code"] == -2 or response.status_code == 404
+    assert "Traceback" not in server.log() and "internal error" not in server.log()
+
+
+def test_an_error_body_does_not_echo_a_megabyte_of_input(server: LiveServer) -> None:
+    hostile = "9" * 1_000_000
+    for response in (
+        server.get("/v1/api/talk/friends", params={"limit": "x" + hostile[:60_000]},
+                   headers=BEARER),
+        server.post("/v2/api/talk/profiles", headers={"Authorization": "KakaoAK ak-demo"},
+                    data={"target_id_type": "user_id", "target_ids": "[" + hostile + "x]"}),
+        server.post("/oauth/token", data={"grant_type": "x" * 900_000}),
+    ):
+        assert response.status_code in (400, 401, 413), response.text[:300]
+        assert len(response.content) < 1000, len(response.content)
+
+
+def test_the_journal_keeps_no_secret_from_a_query_string(server: LiveServer) -> None:
+    secrets = {"admin_key": "ak-demo", "operator_token": "op-secret-1",
+               "access_token": DEMO_ACCESS_TOKEN, "client_secret": "cs-secret-2",
+               "whatever_new": "unforeseen-secret-3"}
+    server.get("/v1/api/talk/friends", params={"limit": "2", **secrets}, headers=BEARER)
+    journal = server.get("/_talksocial/journal?limit=50")
+    assert journal.status_code == 200
+    entries = [e for e in journal.json()["entries"] if "whatever_new" in e["path"]]
+    assert entries, journal.text[:2000]
+    for value in secrets.values():
+        assert value not in journal.text
+    assert "limit=2" in entries[0]["path"]
+
+
+def test_token_answers_are_not_cached(server: LiveServer) -> None:
+    for data in ({"grant_type": "authorization_code", "client_id": "x", "code": "nope"},
+                 {"grant_type": "nonsense"}):
+        response = server.post("/oauth/token", data=data)
+        assert response.status_code in (400, 401)
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["pragma"] == "no-cache"

@@ -34,6 +34,7 @@ from talksocial.console.web import (
 from talksocial.storage import admin, clock
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.web.context import ServerContext
+from talksocial.web.convertors import MAX_ID
 
 T = TypeVar("T")
 
@@ -98,9 +99,10 @@ def opt(form: dict[str, str], name: str) -> str | None:
 
 
 def int_or_none(raw: str | None) -> int | None:
-    if raw is None or not raw.strip().lstrip("-").isdigit() or len(raw.strip()) > 19:
+    if raw is None or not raw.strip().lstrip("-").isdigit() or len(raw.strip()) > 20:
         return None
-    return int(raw.strip())
+    value = int(raw.strip())
+    return value if abs(value) <= MAX_ID else None
 
 
 # --- static files, login, logout ----------------------------------------------------------------

@@ -33,6 +33,9 @@ from talksocial.storage.world import ACCESS_TOKEN_LIFETIME
 from talksocial.web import responses
 from talksocial.web.context import ServerContext
 
+# web.convertors also registers the `id64` path convertor the routes below use.
+from talksocial.web.convertors import MAX_ID
+
 #: About 300 years: enough for any test, far from float and datetime limits.
 MAX_OFFSET = 10**10
 
@@ -120,9 +123,31 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except ValueError:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
         raise errors.InvalidArgument("the body must be JSON") from None
+    if _has_oversized_int(body):
+        # Every stored number is a signed 64-bit integer: a larger one is bad input here,
+        # not an overflow in the database driver.
+        raise errors.InvalidArgument("integers in the body must fit in 64 bits")
+    return body
+
+
+def _has_oversized_int(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int) and abs(item) > MAX_ID:
+            return True
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _object(body: Any) -> dict[str, Any]:
@@ -171,10 +196,10 @@ def _query_int(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise admin.AdminError(f"{name} must be an integer") from None
+    text = raw.strip()
+    if len(text) > 20 or not text.lstrip("-").isdigit() or abs(int(text)) > MAX_ID:
+        raise admin.AdminError(f"{name} must be an integer of at most 64 bits")
+    return int(text)
 
 
 def _local_state(request: Request) -> faults.ControlState:
@@ -478,14 +503,14 @@ def _resetting(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
 def routes() -> list[Route]:
     p = "/_talksocial"
     acct = f"{p}/accounts/{{key}}"
-    link_path = f"{p}/links/{{app_id:int}}/{{key}}"
+    link_path = f"{p}/links/{{app_id:id64}}/{{key}}"
     return [
         Route(f"{p}/clock", clock_endpoint, methods=["GET", "POST"]),
         Route(f"{p}/apps", _endpoint(_list_apps, write=False), methods=["GET"]),
         Route(f"{p}/apps", _endpoint(_create_app, write=True, status=201), methods=["POST"]),
-        Route(f"{p}/apps/{{app_id:int}}", _endpoint(_get_app, write=False), methods=["GET"]),
-        Route(f"{p}/apps/{{app_id:int}}", _endpoint(_update_app, write=True), methods=["PATCH"]),
-        Route(f"{p}/apps/{{app_id:int}}", _endpoint(_delete_app, write=True), methods=["DELETE"]),
+        Route(f"{p}/apps/{{app_id:id64}}", _endpoint(_get_app, write=False), methods=["GET"]),
+        Route(f"{p}/apps/{{app_id:id64}}", _endpoint(_update_app, write=True), methods=["PATCH"]),
+        Route(f"{p}/apps/{{app_id:id64}}", _endpoint(_delete_app, write=True), methods=["DELETE"]),
         Route(f"{p}/accounts", _endpoint(_list_accounts, write=False), methods=["GET"]),
         Route(f"{p}/accounts", _endpoint(_create_account, write=True, status=201),
               methods=["POST"]),
@@ -523,16 +548,16 @@ def routes() -> list[Route]:
         Route(f"{p}/faults", _endpoint(_list_faults, write=False), methods=["GET"]),
         Route(f"{p}/faults", _endpoint(_add_fault, write=True, status=201), methods=["POST"]),
         Route(f"{p}/faults", _endpoint(_clear_faults, write=True), methods=["DELETE"]),
-        Route(f"{p}/faults/{{fault_id:int}}", _endpoint(_get_fault, write=False),
+        Route(f"{p}/faults/{{fault_id:id64}}", _endpoint(_get_fault, write=False),
               methods=["GET"]),
-        Route(f"{p}/faults/{{fault_id:int}}", _endpoint(_delete_fault, write=True),
+        Route(f"{p}/faults/{{fault_id:id64}}", _endpoint(_delete_fault, write=True),
               methods=["DELETE"]),
         Route(f"{p}/quotas", _flushing(_endpoint(_list_quotas, write=False)), methods=["GET"]),
-        Route(f"{p}/quotas/{{app_id:int}}/kakao", _endpoint(_kakao_quotas, write=True),
+        Route(f"{p}/quotas/{{app_id:id64}}/kakao", _endpoint(_kakao_quotas, write=True),
               methods=["POST"]),
-        Route(f"{p}/quotas/{{app_id:int}}/{{api}}", _endpoint(_set_quota, write=True),
+        Route(f"{p}/quotas/{{app_id:id64}}/{{api}}", _endpoint(_set_quota, write=True),
               methods=["PUT"]),
-        Route(f"{p}/quotas/{{app_id:int}}/{{api}}", _endpoint(_clear_quota, write=True),
+        Route(f"{p}/quotas/{{app_id:id64}}/{{api}}", _endpoint(_clear_quota, write=True),
               methods=["DELETE"]),
         Route(f"{p}/journal", _flushing(_endpoint(_journal, write=False)), methods=["GET"]),
         Route(f"{p}/journal", _endpoint(_clear_journal, write=True), methods=["DELETE"]),
