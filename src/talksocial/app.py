@@ -27,7 +27,7 @@ from talksocial.web.edge import (
     TrustedProxies,
 )
 from talksocial.web.errors import exception_handlers
-from talksocial.web.limits import BodyLimitMiddleware
+from talksocial.web.limits import BodyLimitMiddleware, NulQueryMiddleware
 
 __all__ = ["create_app", "worker_app"]
 
@@ -58,6 +58,7 @@ def create_app(config: Config, *, extra_routes: Sequence[BaseRoute] = ()) -> Sta
                 max_import_bytes=config.max_import_bytes,
                 body_timeout=config.body_timeout,
             ),
+            Middleware(NulQueryMiddleware),
             Middleware(HealthMiddleware),
             Middleware(
                 ForwardedHeadersMiddleware,

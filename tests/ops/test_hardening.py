@@ -365,3 +365,43 @@ def test_token_answers_are_not_cached(server: LiveServer) -> None:
         assert response.status_code in (400, 401)
         assert response.headers["cache-control"] == "no-store"
         assert response.headers["pragma"] == "no-cache"
+
+
+# --- 7. NUL characters (PostgreSQL refuses them in text): bad input, on both databases ----------
+
+
+def test_nul_characters_are_bad_input_never_an_internal_error(server: LiveServer) -> None:
+    from talksocial.demo import DEMO_REST_API_KEY
+
+    authorize = server.get(
+        "/oauth/authorize",
+        params={"client_id": DEMO_REST_API_KEY, "response_type": "code", "nonce": "a\x00b",
+                "redirect_uri": "http://localhost:3000/callback"},
+    )
+    assert authorize.status_code == 400
+    assert authorize.headers["content-type"].startswith("text/html")
+    assert "KOE001" in authorize.text
+
+    api = server.get("/v1/api/talk/friends", params={"order": "asc\x00"}, headers=BEARER)
+    assert (api.status_code, api.json()["code"]) == (400, -2)
+    form = server.post("/v2/api/talk/profiles", headers={"Authorization": "KakaoAK ak-demo"},
+                       data={"target_id_type": "user_id", "target_ids": "[1]", "x\x00": "1"})
+    assert form.status_code in (400, 401) and form.json()["code"] in (-2, -401)
+    token = server.post("/oauth/token", params={"grant_type": "authorization_code\x00"})
+    assert token.status_code == 400 and token.json()["error_code"] == "KOE001"
+
+    for method, path, body in [
+        ("POST", "/_talksocial/accounts", {"key": "nul\x00key"}),
+        ("POST", "/_talksocial/accounts", {"key": "nulnick", "profile": {"nickname": "a\x00"}}),
+        ("PUT", "/_talksocial/accounts/muzi/profile", {"nickname": "Mu\x00zi"}),
+        ("POST", "/_talksocial/apps", {"id": 4242, "name": "\x00"}),
+        ("PATCH", "/_talksocial/apps/1001", {"\x00": 1}),
+    ]:
+        response = server.request(method, path, json=body)
+        assert (response.status_code, response.json()["code"]) == (400, -2), (path, response.text)
+
+    login = server.post("/oauth/login", data={"account": "muzi\x00", "password": "x",
+                                              "csrf_token": "x", "q": "client_id=\x00"})
+    assert login.status_code < 500
+    log = server.log()
+    assert "Traceback" not in log and "internal error" not in log and "database error" not in log

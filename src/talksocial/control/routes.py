@@ -35,6 +35,7 @@ from talksocial.web.context import ServerContext
 
 # web.convertors also registers the `id64` path convertor the routes below use.
 from talksocial.web.convertors import MAX_ID
+from talksocial.web.limits import MSG_NUL, has_nul
 
 #: About 300 years: enough for any test, far from float and datetime limits.
 MAX_OFFSET = 10**10
@@ -126,28 +127,34 @@ async def _json_body(request: Request) -> Any:
         body = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
         raise errors.InvalidArgument("the body must be JSON") from None
-    if _has_oversized_int(body):
-        # Every stored number is a signed 64-bit integer: a larger one is bad input here,
-        # not an overflow in the database driver.
-        raise errors.InvalidArgument("integers in the body must fit in 64 bits")
+    problem = _unstorable(body)
+    if problem:
+        raise errors.InvalidArgument(problem)
     return body
 
 
-def _has_oversized_int(value: Any) -> bool:
+def _unstorable(value: Any) -> str | None:
+    """What in a JSON body no database column can hold, checked once for every field: every
+    stored number is a signed 64-bit integer (a larger one would overflow in the driver), and
+    no stored text may hold a NUL character (PostgreSQL refuses one)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, bool):
             continue
         if isinstance(item, int) and abs(item) > MAX_ID:
-            return True
+            return "integers in the body must fit in 64 bits"
         if isinstance(item, float) and not math.isfinite(item):
-            return True
+            return "numbers in the body must be finite"
+        if isinstance(item, str) and has_nul(item):
+            return MSG_NUL
         if isinstance(item, dict):
+            if any(has_nul(key) for key in item):
+                return MSG_NUL
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+    return None
 
 
 def _object(body: Any) -> dict[str, Any]:

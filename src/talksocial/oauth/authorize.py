@@ -69,6 +69,11 @@ def redirect_uri_registered(app: App, redirect_uri: str) -> bool:
 
 
 def parse_authorize(session: Session, params: Mapping[str, str], query: str) -> AuthorizeRequest:
+    if any("\x00" in name or "\x00" in value for name, value in params.items()):
+        # No stored text may hold a NUL (PostgreSQL refuses one): bad input, not a crash.
+        raise errors.AuthorizeError(
+            "KOE001", "Invalid request", "parameters may not contain NUL characters."
+        )
     client_id = _single(params, "client_id")
     app = find_app_by_rest_api_key(session, client_id) if client_id else None
     if app is None:

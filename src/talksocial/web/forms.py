@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 
 from talksocial.domain.errors import InvalidArgument
+from talksocial.web.limits import MSG_NUL, has_nul
 
 
 async def query_and_form(request: Request) -> dict[str, str]:
@@ -21,12 +22,14 @@ async def query_and_form(request: Request) -> dict[str, str]:
         except UnicodeDecodeError:
             raise InvalidArgument("the form body is not valid UTF-8") from None
         params.update(parse_qsl(text, keep_blank_values=True))
+    if any(has_nul(name) or has_nul(value) for name, value in params.items()):
+        raise InvalidArgument(MSG_NUL)
     return params
 
 
 async def html_form_pairs(request: Request, *, max_bytes: int) -> list[tuple[str, str]]:
     """The (name, value) pairs of a page's urlencoded form, in order. A form that is not
-    urlencoded, too large or not UTF-8 reads as empty (the page then asks again), never as an
+    urlencoded, too large, not UTF-8 or holding a NUL character reads as empty (the page then asks again), never as an
     error body: these are browser forms, not API calls."""
     if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
         return []
@@ -37,4 +40,7 @@ async def html_form_pairs(request: Request, *, max_bytes: int) -> list[tuple[str
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return []
-    return parse_qsl(text, keep_blank_values=True)
+    pairs = parse_qsl(text, keep_blank_values=True)
+    if any(has_nul(name) or has_nul(value) for name, value in pairs):
+        return []
+    return pairs

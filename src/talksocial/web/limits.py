@@ -1,4 +1,5 @@
-"""Bounds on what a request may send: its body's size and how long it may take to arrive.
+"""Bounds on what a request may send: its body's size and how long it may take to arrive, and
+no NUL character in its parameters.
 
 A body past its limit is answered 413 at once: from the `Content-Length` header before a byte of
 it is read, or as soon as a streamed body passes the limit. A body that stops arriving is
@@ -18,8 +19,10 @@ from __future__ import annotations
 import asyncio
 
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from talksocial.web import pages
 from talksocial.web.responses import json_response
 
 IMPORT_PATH = "/_talksocial/import"
@@ -101,3 +104,41 @@ async def _refuse(exc: HTTPException, scope: Scope, receive: Receive, send: Send
     # The rest of the body is not read: the connection is closed after the answer.
     response.headers["Connection"] = "close"
     await response(scope, receive, send)
+
+
+MSG_NUL = "parameters may not contain NUL characters"
+
+
+def has_nul(text: str) -> bool:
+    """A NUL character: no stored text may hold one (PostgreSQL refuses it outright)."""
+    return "\x00" in text
+
+
+class NulQueryMiddleware:
+    """A query string or path with an (encoded) NUL character is bad input, answered in the
+    form of the path asked: an HTML page for the login and console pages, the KOE form on
+    `/oauth/token`, `{"msg","code":-2}` elsewhere. Bodies are checked where they are read
+    (`web.forms`, the control plane's JSON)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"")
+            if b"%00" in query or b"\x00" in query or has_nul(scope.get("path", "")):
+                await _nul_answer(scope)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _nul_answer(scope: Scope) -> Response:
+    path: str = scope.get("path", "")
+    if pages.is_page(path):
+        return pages.error_page("KOE001", "Invalid request", MSG_NUL + ".")
+    if path.startswith("/oauth/"):
+        return json_response(
+            {"error": "invalid_request", "error_description": MSG_NUL, "error_code": "KOE001"},
+            status_code=400,
+        )
+    return json_response({"msg": MSG_NUL, "code": -2}, status_code=400)
