@@ -5,10 +5,12 @@ import."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -31,6 +33,8 @@ from talksocial.web.limits import BodyLimitMiddleware, NulQueryMiddleware
 
 __all__ = ["create_app", "worker_app"]
 
+log = logging.getLogger("talksocial")
+
 
 def create_app(config: Config, *, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The whole server over `config`. `extra_routes` are mounted ahead of talksocial's own
@@ -41,7 +45,11 @@ def create_app(config: Config, *, extra_routes: Sequence[BaseRoute] = ()) -> Sta
         yield
         control_state = getattr(app.state, "control", None)
         if control_state is not None:
-            control_state.flush()  # this worker's last quota counts and journal entries
+            try:
+                control_state.flush()  # this worker's last quota counts and journal entries
+            except DBAPIError as exc:  # a database that cannot write: they are lost, said so
+                log.error("the last quota counts and journal entries were not kept: %s",
+                          exc.orig)
         app.state.ctx.close()
 
     app = Starlette(

@@ -405,3 +405,43 @@ def test_nul_characters_are_bad_input_never_an_internal_error(server: LiveServer
     assert login.status_code < 500
     log = server.log()
     assert "Traceback" not in log and "internal error" not in log and "database error" not in log
+
+
+# --- 7. a read-only database: healthz tells the balancer, pages stay HTML ------------------------
+
+
+def test_a_read_only_database_is_unhealthy_and_pages_stay_html(tmp_path: Path) -> None:
+    from tests.support.server import ENV_TEST_POSTGRES
+
+    pg = os.environ.get(ENV_TEST_POSTGRES)
+    if not pg:
+        pytest.skip("PostgreSQL pass only (root writes to a read-only SQLite file anyway)")
+    import psycopg
+
+    with serving(tmp_path, demo=True) as live:
+        assert live.get("/healthz").status_code == 200
+        name = live.database_url.rsplit("/", 1)[1]
+        admin = pg.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+            # The server's connections reconnect, and come back read-only.
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        deadline = time.monotonic() + 10
+        health = live.get("/healthz")
+        while health.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            health = live.get("/healthz")
+        assert health.status_code == 503 and health.json() == {"status": "unavailable"}
+        # A write the API answers as Kakao does, -1 with HTTP 400.
+        logout = live.post("/v1/user/logout", headers=BEARER)
+        assert (logout.status_code, logout.json()["code"]) == (400, -1)
+        # The login page a browser opens stays a page.
+        from talksocial.demo import DEMO_REST_API_KEY
+
+        page = live.post("/oauth/login", data={"account": "muzi", "password": "x",
+                                               "csrf_token": "x", "q": f"client_id={DEMO_REST_API_KEY}"})
+        assert page.headers["content-type"].startswith("text/html"), page.text[:300]
+        assert "Traceback" not in live.log()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')

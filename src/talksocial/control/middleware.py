@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -326,7 +327,9 @@ class ControlState:
                     last_journal = time.monotonic()
                 try:
                     await run_in_threadpool(self.flush, journal=journal)
-                except Exception:  # pragma: no cover - a database hiccup; retried next tick
+                except DBAPIError as exc:  # the database cannot write now; retried next tick
+                    log.error("flushing quota counts and journal failed: %s", exc.orig)
+                except Exception:  # pragma: no cover - a bug
                     log.exception("flushing quota counts and journal failed")
 
 

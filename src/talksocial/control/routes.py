@@ -204,7 +204,9 @@ def _query_int(request: Request, name: str) -> int | None:
     if raw is None or raw == "":
         return None
     text = raw.strip()
-    if len(text) > 20 or not text.lstrip("-").isdigit() or abs(int(text)) > MAX_ID:
+    if not text.lstrip("-").isdigit():
+        raise admin.AdminError(f"{name} must be an integer")
+    if len(text) > 20 or abs(int(text)) > MAX_ID:
         raise admin.AdminError(f"{name} must be an integer of at most 64 bits")
     return int(text)
 

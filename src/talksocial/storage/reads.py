@@ -119,29 +119,35 @@ class ReadStore:
             self._conn.close()
             self._conn = None
 
+    def _discard(self) -> None:
+        """Drops a connection that failed: invalidated, not returned to the pool (its reset
+        would fail on a connection the database closed)."""
+        if self._conn is not None:
+            self._conn.invalidate()
+            self._conn = None
+
     def _sql(self, sql: str) -> str:
         return sql if self._qmark else sql.replace("?", "%s")
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        conn = self._connection()
-        try:
-            cursor = conn.cursor()
-            cursor.execute(self._sql(sql), tuple(params))
-            rows: list[Any] = cursor.fetchall()
-            cursor.close()
-        except Exception:
-            # A broken connection is dropped and the next call opens a new one.
-            self.close()
-            raise
-        if not self._qmark and not self._snapshot:
-            conn.rollback()  # end the implicit transaction psycopg opened
-        return rows
+        return self._fetch_translated(self._sql(sql), params)
 
     def _fetch_sql(self, sql: str, params: Sequence[Any]) -> list[Any]:
         """`_fetch` for SQL already in the driver's paramstyle."""
         return self._fetch(sql, params) if self._qmark else self._fetch_translated(sql, params)
 
     def _fetch_translated(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        try:
+            return self._fetch_once(sql, params)
+        except Exception as exc:
+            # A connection the database closed (a restart, a failover, an administrator) is
+            # replaced once, outside a snapshot; any other error is the caller's.
+            operational = self._engine.dialect.loaded_dbapi.OperationalError
+            if self._snapshot or not isinstance(exc, operational):
+                raise
+            return self._fetch_once(sql, params)
+
+    def _fetch_once(self, sql: str, params: Sequence[Any]) -> list[Any]:
         conn = self._connection()
         try:
             cursor = conn.cursor()
@@ -149,11 +155,22 @@ class ReadStore:
             rows: list[Any] = cursor.fetchall()
             cursor.close()
         except Exception:
-            self.close()
+            # A broken connection is dropped and the next call opens a new one.
+            self._discard()
             raise
-        if not self._snapshot:
-            conn.rollback()
+        if not self._qmark and not self._snapshot:
+            conn.rollback()  # end the implicit transaction psycopg opened
         return rows
+
+    def _begin(self, statement: str) -> None:
+        conn = self._connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(statement)
+            cursor.close()
+        except Exception:
+            self._discard()
+            raise
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -163,16 +180,11 @@ class ReadStore:
         if self._snapshot:
             yield
             return
-        conn = self._connection()
+        begin = "BEGIN" if self._qmark else "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
         try:
-            cursor = conn.cursor()
-            cursor.execute(
-                "BEGIN" if self._qmark else "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
-            )
-            cursor.close()
-        except Exception:
-            self.close()
-            raise
+            self._begin(begin)
+        except self._engine.dialect.loaded_dbapi.OperationalError:
+            self._begin(begin)  # once more, on a new connection (see _fetch_translated)
         self._snapshot = True
         try:
             yield
@@ -182,7 +194,7 @@ class ReadStore:
                 try:
                     self._conn.rollback()
                 except Exception:
-                    self.close()
+                    self._discard()
 
     def clock_now(self) -> float:
         rows = self._fetch(f"SELECT {_CLOCK}", ())

@@ -6,9 +6,11 @@ trace to the client, never a 5xx)."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import psycopg
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import InternalError as DBInternalError
 from starlette.exceptions import HTTPException
@@ -45,19 +47,34 @@ async def client_disconnect(request: Request, exc: Exception) -> Response:
     return Response(status_code=499)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> Response:
-    # -1 is Kakao's internal error, HTTP 400, also for storage trouble (a read-only or full
-    # database): the APIs keep Kakao's answer, and /healthz tells the balancer. A page a
-    # browser loads stays a page: 503 while the database cannot work, else 400 like the API.
-    # Bad input never lands here; a bug or a failing database does.
-    unavailable = isinstance(exc, (OperationalError, DBInternalError))
+def _database_unavailable(exc: Exception) -> bool:
+    """A database that cannot work now (down, read-only, full, a dropped connection), as
+    opposed to one refusing a statement (a bug)."""
     if isinstance(exc, DBAPIError):
-        log.error("database error on %s %s: %s", request.method, request.url.path, exc.orig)
-    else:
-        log.exception("internal error on %s %s", request.method, request.url.path)
+        exc = exc.orig if isinstance(exc.orig, Exception) else exc
+    return isinstance(exc, (sqlite3.OperationalError, psycopg.OperationalError,
+                            psycopg.InternalError, OperationalError, DBInternalError))
+
+
+async def storage_error(request: Request, exc: Exception) -> Response:
+    """The database failed the request: logged in one line (it is the database's trouble,
+    not a bug with a traceback worth reading), answered -1 with HTTP 400 as Kakao answers it;
+    a page a browser loads answers a page (503 while the database cannot work). /healthz
+    tells the balancer."""
+    detail = exc.orig if isinstance(exc, DBAPIError) else exc
+    log.error("database error on %s %s: %s", request.method, request.url.path, detail)
     if pages.is_page(request.url.path):
-        if unavailable:
+        if _database_unavailable(exc):
             return pages.unavailable_page("the database cannot take requests right now", 503)
+        return pages.unavailable_page("an internal error", 400)
+    return responses.error_response(errors.InternalError())
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    # A bug: -1 is Kakao's internal error, HTTP 400 (bad input never lands here). Logged with
+    # its traceback for the operator, never sent to the client. A page stays a page.
+    log.exception("internal error on %s %s", request.method, request.url.path)
+    if pages.is_page(request.url.path):
         return pages.unavailable_page("an internal error", 400)
     return responses.error_response(errors.InternalError())
 
@@ -67,5 +84,9 @@ def exception_handlers() -> dict[Any, Callable[[Request, Exception], Coroutine[A
         errors.KakaoError: kakao_error,
         HTTPException: http_error,
         ClientDisconnect: client_disconnect,
+        # Answered inside the app (not re-raised to the server's log like `Exception`).
+        DBAPIError: storage_error,
+        sqlite3.Error: storage_error,
+        psycopg.Error: storage_error,
         Exception: unexpected_error,
     }
