@@ -21,12 +21,13 @@ from talksocial.api.context import ServerContext
 from talksocial.api.params import parse_int, query_and_form
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
-from talksocial.oauth import tokens
 from talksocial.oauth.idtoken import account_profile
 from talksocial.storage import friend_index
 from talksocial.storage.db import run_with_retry, transaction
+from talksocial.storage.links import remove_link
 from talksocial.storage.models import Account, Link
 from talksocial.storage.reads import TokenOwner
+from talksocial.storage.tokens import revoke_access_token
 
 MAX_USER_ID = 2**63 - 1
 
@@ -65,7 +66,7 @@ async def logout(request: Request) -> Response:
 
     def work() -> None:
         with transaction(ctx.sessions) as s:
-            tokens.logout(s, digest)
+            revoke_access_token(s, digest)
 
     await run_in_threadpool(run_with_retry, work)
     return responses.json_response({"id": owner.user_id})
@@ -97,7 +98,7 @@ async def unlink(request: Request) -> Response:
                 link = s.scalar(select(Link).where(Link.app_id == app_id, Link.user_id == target))
                 if link is None:
                     return None
-                tokens.unlink(s, app_id, link.account_id)
+                remove_link(s, app_id, link.account_id)
                 return link.user_id
 
         user_id = await run_in_threadpool(run_with_retry, by_admin)
@@ -109,7 +110,7 @@ async def unlink(request: Request) -> Response:
 
     def by_token() -> None:
         with transaction(ctx.sessions) as s:
-            tokens.unlink(s, owner.app_id, owner.account_id)
+            remove_link(s, owner.app_id, owner.account_id)
 
     await run_in_threadpool(run_with_retry, by_token)
     return responses.json_response({"id": owner.user_id})

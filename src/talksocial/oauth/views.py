@@ -32,9 +32,10 @@ from talksocial.oauth.authorize import (
     redirect_with,
 )
 from talksocial.storage import clock
+from talksocial.storage import tokens as stored_tokens
 from talksocial.storage.db import run_with_retry, transaction
+from talksocial.storage.links import ensure_link
 from talksocial.storage.models import Account, Link, LoginSession
-from talksocial.storage.world import ensure_link
 
 log = logging.getLogger("talksocial.oauth")
 
@@ -364,7 +365,7 @@ def _token(ctx: ServerContext, params: dict[str, str], issuer: str) -> Response:
     except codes.CodeReused as reused:
         # The failed exchange rolled back; the revocation is its own unit of work.
         with transaction(ctx.sessions) as s:
-            revoked = tokens.revoke_code_tokens(s, reused.code_id)
+            revoked = stored_tokens.revoke_code_tokens(s, reused.code_id)
         log.warning("authorization code reused: revoked %d token(s)", revoked)
         return _oauth_error(errors.code_not_found())
 
