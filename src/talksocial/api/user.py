@@ -22,9 +22,8 @@ from talksocial.api.params import parse_int, query_and_form
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
 from talksocial.oauth.idtoken import account_profile
-from talksocial.storage import friend_index
 from talksocial.storage.db import run_with_retry, transaction
-from talksocial.storage.links import remove_link
+from talksocial.storage.links import remove_link, set_link_scopes
 from talksocial.storage.models import Account, Link
 from talksocial.storage.reads import TokenOwner
 from talksocial.storage.tokens import revoke_access_token
@@ -164,8 +163,7 @@ async def revoke_scopes(request: Request) -> Response:
                         f"scopes: {name!r} is not an optional item the user agreed to"
                     )
             remaining = [item for item in agreed if item not in names]
-            link.scopes = json.dumps(remaining)
-            friend_index.refresh_account(s, owner.account_id)
+            set_link_scopes(s, link, remaining)
             return remaining
 
     remaining = await run_in_threadpool(run_with_retry, work)

@@ -228,3 +228,10 @@ def lock_link(session: Session, app_id: int, account_id: int) -> Link | None:
     return session.scalar(
         select(Link).where(Link.app_id == app_id, Link.account_id == account_id).with_for_update()
     )
+
+
+def set_link_scopes(session: Session, found: Link, scopes: Sequence[str]) -> None:
+    """The link's agreed items, as the caller's rules decided them (/v2/user/revoke/scopes)."""
+    found.scopes = json.dumps(list(scopes))
+    session.flush()
+    friend_index.refresh_account(session, found.account_id)
