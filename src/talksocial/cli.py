@@ -201,9 +201,9 @@ def _snapshot_startup(url: str, limit: int) -> None:
     for a world of over `limit` friend-list entries (`Config.snapshot_max_friend_entries`)."""
     from sqlalchemy import func, select
 
-    from talksocial.storage.admin import drop_startup_snapshot, snapshot_startup
     from talksocial.storage.db import make_engine, make_sessionmaker, transaction
     from talksocial.storage.models import Friendship
+    from talksocial.storage.world import drop_startup_snapshot, snapshot_startup
 
     engine = make_engine(url)
     try:
@@ -257,7 +257,8 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
         transaction,
         upgrade,
     )
-    from talksocial.storage.world import WorldError, issue_access_token
+    from talksocial.storage.errors import StorageError
+    from talksocial.storage.tokens import issue_token
 
     url = _database_url(args)
     upgrade(url)
@@ -266,13 +267,12 @@ def cmd_token_issue(args: argparse.Namespace) -> int:
 
     def issue() -> str:
         with transaction(make_sessionmaker(engine)) as session:
-            return issue_access_token(
-                session, app_id=args.app, account_key=args.account, scopes=scopes
-            )
+            value, _ = issue_token(session, args.app, args.account, scopes=scopes)
+            return value
 
     try:
         token = run_with_retry(issue)
-    except WorldError as exc:
+    except StorageError as exc:
         return _fail(str(exc))
     finally:
         engine.dispose()

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from talksocial.storage import admin
+from talksocial.storage import friends
 from talksocial.storage.db import make_engine, make_sessionmaker, run_with_retry, transaction
 from tests.api.worlds import LISTABLE, account, app, bearer, friend, link, token, world
 from tests.support.server import LiveServer, talksocial_command
@@ -153,7 +153,7 @@ class Client:
             # A writer in this process, on the same database, beside the servers.
             def work() -> None:
                 with transaction(self.storage) as s:
-                    admin.set_friend(s, owner, other, {"favorite": value})
+                    friends.set_friend(s, owner, other, {"favorite": value})
 
             run_with_retry(work)
         else:

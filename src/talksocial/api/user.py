@@ -20,12 +20,12 @@ from talksocial.api.auth import admin_key_app, bearer_token_owner
 from talksocial.api.params import parse_int
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
-from talksocial.oauth import tokens
-from talksocial.oauth.idtoken import account_profile
-from talksocial.storage import friend_index
+from talksocial.storage.accounts import account_profile
 from talksocial.storage.db import run_with_retry, transaction
+from talksocial.storage.links import remove_link, set_link_scopes
 from talksocial.storage.models import Account, Link
 from talksocial.storage.reads import TokenOwner
+from talksocial.storage.tokens import revoke_access_token
 from talksocial.web import responses
 from talksocial.web.context import ServerContext
 from talksocial.web.forms import query_and_form
@@ -67,7 +67,7 @@ async def logout(request: Request) -> Response:
 
     def work() -> None:
         with transaction(ctx.sessions) as s:
-            tokens.logout(s, digest)
+            revoke_access_token(s, digest)
 
     await run_in_threadpool(run_with_retry, work)
     return responses.json_response({"id": owner.user_id})
@@ -99,7 +99,7 @@ async def unlink(request: Request) -> Response:
                 link = s.scalar(select(Link).where(Link.app_id == app_id, Link.user_id == target))
                 if link is None:
                     return None
-                tokens.unlink(s, app_id, link.account_id)
+                remove_link(s, app_id, link.account_id)
                 return link.user_id
 
         user_id = await run_in_threadpool(run_with_retry, by_admin)
@@ -111,7 +111,7 @@ async def unlink(request: Request) -> Response:
 
     def by_token() -> None:
         with transaction(ctx.sessions) as s:
-            tokens.unlink(s, owner.app_id, owner.account_id)
+            remove_link(s, owner.app_id, owner.account_id)
 
     await run_in_threadpool(run_with_retry, by_token)
     return responses.json_response({"id": owner.user_id})
@@ -165,8 +165,7 @@ async def revoke_scopes(request: Request) -> Response:
                         f"scopes: {name!r} is not an optional item the user agreed to"
                     )
             remaining = [item for item in agreed if item not in names]
-            link.scopes = json.dumps(remaining)
-            friend_index.refresh_account(s, owner.account_id)
+            set_link_scopes(s, link, remaining)
             return remaining
 
     remaining = await run_in_threadpool(run_with_retry, work)

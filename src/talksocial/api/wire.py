@@ -1,8 +1,8 @@
 """Kakao's field names on the wire. This is the only module of the server that spells them.
 
-It is pure (no web framework): the friend index stores each friend's element as rendered here
-(`friend_element_json`), so the storage layer imports it too. The HTTP response class lives in
-`web.responses`.
+It is pure (no web framework). A friends element is the one exception: the friend index stores
+each friend's element as rendered, so its encoding lives below both, in `storage.elements`, and
+is re-exported here. The HTTP response class lives in `web.responses`.
 
 SPEC.md §1: null fields are omitted; the Talk profile is camelCase with `...URL`; the friends
 elements and /v2 profiles are snake_case.
@@ -24,6 +24,8 @@ from talksocial.domain.consent import (
     PROFILE_NICKNAME,
     VisibleFields,
 )
+from talksocial.storage.elements import friend_element as friend_element
+from talksocial.storage.elements import friend_element_json as friend_element_json
 
 
 def talk_profile(
@@ -43,27 +45,6 @@ def talk_profile(
         if thumbnail_url is not None:
             body["thumbnailURL"] = thumbnail_url
     return body
-
-
-def friend_element(
-    user_id: int, uuid: str, nickname: str, thumbnail_url: str | None, favorite: int
-) -> dict[str, Any]:
-    element: dict[str, Any] = {"profile_nickname": nickname}
-    if thumbnail_url is not None:
-        element["profile_thumbnail_image"] = thumbnail_url
-    element["id"] = user_id
-    element["uuid"] = uuid
-    element["favorite"] = bool(favorite)
-    return element
-
-
-def friend_element_json(
-    user_id: int, uuid: str, nickname: str, thumbnail_url: str | None, favorite: int
-) -> bytes:
-    """`friend_element` as JSON bytes. The friend index stores these with each row
-    (`friend_rows.element`), so that a page is the stored elements joined: no per-row decoding
-    of columns, dict building or serialising on the hot path."""
-    return orjson.dumps(friend_element(user_id, uuid, nickname, thumbnail_url, favorite))
 
 
 def friends_page_json(

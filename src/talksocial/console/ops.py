@@ -13,7 +13,12 @@ from starlette.responses import Response
 from talksocial.console import queries
 from talksocial.console.views import int_or_none, iso, ok_message, read, write
 from talksocial.console.web import Console, page, redirect
-from talksocial.storage import admin, clock
+from talksocial.storage import clock
+from talksocial.storage import faults as faults_store
+from talksocial.storage import journal as journal_store
+from talksocial.storage.errors import InvalidInput, StorageError
+from talksocial.web import operator_views as control_views
+from talksocial.web.storage_errors import http_status
 
 #: The endpoints a fault rule may target from the console's chooser (any path may be typed).
 FAULT_ENDPOINTS = [
@@ -40,14 +45,14 @@ JOURNAL_PAGE = 200
 @page
 async def journal(con: Console) -> Response:
     def load(s: Session) -> list[dict[str, Any]]:
-        return [admin.journal_view(s, e) for e in admin.list_journal(s, JOURNAL_PAGE)]
+        return [control_views.journal_view(s, e) for e in journal_store.list_journal(s, JOURNAL_PAGE)]
 
     return con.render("journal.html", entries=await read(con, load), ok=ok_message(con.request))
 
 
 @page
 async def clear_journal(con: Console) -> Response:
-    await write(con, admin.clear_journal)
+    await write(con, journal_store.clear_journal)
     return redirect("/console/journal?ok=journal-cleared")
 
 
@@ -59,13 +64,13 @@ async def _faults_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     def load(s: Session) -> Any:
-        rules = [admin.fault_view(s, r) for r in admin.list_faults(s)]
+        rules = [control_views.fault_view(s, r) for r in faults_store.list_faults(s)]
         return rules, queries.apps(s)
 
     rules, apps = await read(con, load)
     return con.render(
         "faults.html", status_code=status_code, rules=rules, apps=apps,
-        endpoints=FAULT_ENDPOINTS, codes=sorted(admin.KAKAO_CODES.items(), reverse=True),
+        endpoints=FAULT_ENDPOINTS, codes=sorted(faults_store.KAKAO_CODES.items(), reverse=True),
         ok=ok_message(con.request), error=error, values=form or {},
     )
 
@@ -97,25 +102,25 @@ def fault_fields(form: dict[str, str]) -> dict[str, Any]:
     if form.get("latency_ms", "").strip():
         fields["latency_ms"] = int_or_none(form["latency_ms"])
         if fields["latency_ms"] is None:
-            raise admin.AdminError("latency_ms must be a whole number of milliseconds")
+            raise InvalidInput("latency_ms must be a whole number of milliseconds")
     share = form.get("share", "all")
     if share == "next":
         n = int_or_none(form.get("next"))
         if n is None:
-            raise admin.AdminError("next must be a whole number")
+            raise InvalidInput("next must be a whole number")
         fields["next"] = n
     elif share == "probability":
         try:
             p = float(form.get("probability", ""))
         except ValueError:
-            raise admin.AdminError("probability must be a number from 0 to 1") from None
+            raise InvalidInput("probability must be a number from 0 to 1") from None
         if not math.isfinite(p):
-            raise admin.AdminError("probability must be a number from 0 to 1")
+            raise InvalidInput("probability must be a number from 0 to 1")
         fields["probability"] = p
     if form.get("app", "").strip():
         app_id = int_or_none(form["app"])
         if app_id is None:
-            raise admin.AdminError("app must be an app id")
+            raise InvalidInput("app must be an app id")
         fields["app"] = app_id
     if form.get("account", "").strip():
         fields["account"] = form["account"].strip()
@@ -126,9 +131,9 @@ def fault_fields(form: dict[str, str]) -> dict[str, Any]:
 async def add_fault(con: Console) -> Response:
     try:
         fields = fault_fields(con.form)
-        await write(con, lambda s: admin.add_fault(s, fields))
-    except admin.AdminError as exc:
-        return await _faults_page(con, error=str(exc), status_code=exc.status, form=con.form)
+        await write(con, lambda s: faults_store.add_fault(s, fields))
+    except StorageError as exc:
+        return await _faults_page(con, error=str(exc), status_code=http_status(exc), form=con.form)
     return redirect("/console/faults?ok=fault-added")
 
 
@@ -136,15 +141,15 @@ async def add_fault(con: Console) -> Response:
 async def delete_fault(con: Console) -> Response:
     fault_id = int_or_none(str(con.request.path_params["fault_id"]))
     try:
-        await write(con, lambda s: admin.delete_fault(s, fault_id if fault_id else -1))
-    except admin.AdminError as exc:
-        return await _faults_page(con, error=str(exc), status_code=exc.status)
+        await write(con, lambda s: faults_store.delete_fault(s, fault_id if fault_id else -1))
+    except StorageError as exc:
+        return await _faults_page(con, error=str(exc), status_code=http_status(exc))
     return redirect("/console/faults?ok=fault-removed")
 
 
 @page
 async def clear_faults(con: Console) -> Response:
-    await write(con, admin.clear_faults)
+    await write(con, faults_store.clear_faults)
     return redirect("/console/faults?ok=faults-cleared")
 
 
@@ -175,23 +180,23 @@ def _new_offset(form: dict[str, str], current: float) -> float:
         try:
             amount = float(form.get("amount", ""))
         except ValueError:
-            raise admin.AdminError("the amount must be a number") from None
+            raise InvalidInput("the amount must be a number") from None
         unit = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}.get(
             form.get("unit", "seconds")
         )
         if unit is None or not math.isfinite(amount):
-            raise admin.AdminError("the amount must be a number of seconds, minutes, hours or days")
+            raise InvalidInput("the amount must be a number of seconds, minutes, hours or days")
         return current + amount * unit
     if action == "set":
         raw = form.get("now", "").strip()
         try:
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         except ValueError:
-            raise admin.AdminError("the time must be ISO 8601, e.g. 2030-01-01T00:00:00Z") from None
+            raise InvalidInput("the time must be ISO 8601, e.g. 2030-01-01T00:00:00Z") from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
         return parsed.timestamp() - time.time()
-    raise admin.AdminError("choose set, advance or reset")
+    raise InvalidInput("choose set, advance or reset")
 
 
 @page
@@ -199,11 +204,11 @@ async def set_clock(con: Console) -> Response:
     def save(s: Session) -> None:
         offset = _new_offset(con.form, clock.offset(s))
         if abs(offset) > MAX_OFFSET:
-            raise admin.AdminError("that is out of range")
+            raise InvalidInput("that is out of range")
         clock.set_offset(s, offset)
 
     try:
         await write(con, save)
-    except admin.AdminError as exc:
-        return await _clock_page(con, error=str(exc), status_code=exc.status)
+    except StorageError as exc:
+        return await _clock_page(con, error=str(exc), status_code=http_status(exc))
     return redirect("/console/clock?ok=clock-set")

@@ -1,5 +1,5 @@
 """What the console pages show, read from the world (plain reads; every write goes through
-`storage.admin`)."""
+the storage service layer)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,9 @@ from starlette.responses import Response
 from talksocial.console import queries
 from talksocial.console.views import int_or_none, read, write
 from talksocial.console.web import Console, page
-from talksocial.storage import admin
+from talksocial.storage import links, tokens
+from talksocial.storage.errors import InvalidInput, StorageError
+from talksocial.web.storage_errors import http_status
 
 MAX_SHOWN_BODY = 200_000
 #: Tokens the console issues live ten minutes: long enough to copy the curl line.
@@ -165,28 +167,28 @@ async def _credential(con: Console, api: Api, state: dict[str, str]) -> str:
     app_id = int_or_none(state["app"])
     if kind == "admin":
         if api.auth == "bearer":
-            raise admin.AdminError(f"{api.path} takes a user's access token, not the admin key")
+            raise InvalidInput(f"{api.path} takes a user's access token, not the admin key")
         if app_id is None:
-            raise admin.AdminError("choose an app")
+            raise InvalidInput("choose an app")
         found = await read(con, lambda s: queries.app(s, app_id))
         if found is None:
-            raise admin.AdminError(f"unknown app {app_id}")
+            raise InvalidInput(f"unknown app {app_id}")
         return f"KakaoAK {found.admin_key}"
     if api.auth == "admin":
-        raise admin.AdminError(f"{api.path} takes the app's admin key")
+        raise InvalidInput(f"{api.path} takes the app's admin key")
     if kind == "token":
         token = state["token"].strip()
         if not token:
-            raise admin.AdminError("paste an access token, or choose an account")
+            raise InvalidInput("paste an access token, or choose an account")
         return f"Bearer {token}"
     if app_id is None:
-        raise admin.AdminError("choose an app")
+        raise InvalidInput("choose an app")
     account_key = state["account"].strip()
 
     def issue(s: Session) -> str:
         # Only for a linked account: the test page never links one behind the operator's back.
-        admin.get_link(s, app_id, account_key)
-        value, _ = admin.issue_token(s, app_id, account_key, lifetime=TOKEN_LIFETIME)
+        links.get_link(s, app_id, account_key)
+        value, _ = tokens.issue_token(s, app_id, account_key, lifetime=TOKEN_LIFETIME)
         return value
 
     token = await write(con, issue)
@@ -201,8 +203,8 @@ async def send(con: Console) -> Response:
     method = state["method"] if state["method"] in api.methods else api.methods[0]
     try:
         authorization = await _credential(con, api, state)
-    except admin.AdminError as exc:
-        return await _render(con, api, state, error=str(exc), status_code=exc.status)
+    except StorageError as exc:
+        return await _render(con, api, state, error=str(exc), status_code=http_status(exc))
     headers = {"Authorization": authorization}
     if api.ka_header and state["ka_lang"].strip():
         headers["KA"] = f"sdk/console os/web lang/{state['ka_lang'].strip()}"

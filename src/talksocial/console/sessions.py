@@ -17,12 +17,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from talksocial.storage.db import run_with_retry, transaction
-from talksocial.storage.models import ServerState
+from talksocial.storage.server_secrets import server_secret
 
 COOKIE_NAME = "talksocial_console"
 COOKIE_PATH = "/console"
@@ -45,32 +42,9 @@ class ConsoleSession:
         return self.level == OPERATOR
 
 
-def _read_secret(session: Session) -> str | None:
-    return session.scalar(select(ServerState.value).where(ServerState.key == SECRET_KEY))
-
-
 def secret(factory: sessionmaker[Session]) -> bytes:
     """The signing key, created on first use (two workers racing agree on the first one)."""
-    with factory() as s:
-        value = _read_secret(s)
-    if value is None:
-
-        def create() -> str:
-            with transaction(factory) as s:
-                found = _read_secret(s)
-                if found is not None:
-                    return found
-                fresh = secrets.token_hex(32)
-                s.add(ServerState(key=SECRET_KEY, value=fresh))
-                return fresh
-
-        try:
-            value = run_with_retry(create)
-        except IntegrityError:
-            with factory() as s:
-                value = _read_secret(s)
-            assert value is not None
-    return value.encode()
+    return server_secret(factory, SECRET_KEY).encode()
 
 
 def operator_fingerprint(operator_token: str | None) -> str:

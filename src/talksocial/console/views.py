@@ -1,6 +1,6 @@
 """The console's pages over the world: overview, apps, accounts (profiles, multi-profiles,
 friends), links and consents, and the login. Reads come from `console.queries`; every write
-is one `storage.admin` call in one transaction, so the console keeps exactly the rules the
+is one storage service call in one transaction, so the console keeps exactly the rules the
 control API keeps."""
 
 from __future__ import annotations
@@ -31,10 +31,15 @@ from talksocial.console.web import (
     render_html,
     set_cookie,
 )
-from talksocial.storage import admin, clock
+from talksocial.storage import accounts as accounts_store
+from talksocial.storage import apps as apps_store
+from talksocial.storage import clock, friends, profiles
+from talksocial.storage import links as links_store
 from talksocial.storage.db import run_with_retry, transaction
+from talksocial.storage.errors import InvalidInput, NotFound, StorageError
 from talksocial.web.context import ServerContext
 from talksocial.web.convertors import MAX_ID
+from talksocial.web.storage_errors import http_status
 
 T = TypeVar("T")
 
@@ -74,7 +79,7 @@ def read(con: Console, fn: Callable[[Session], T]) -> Any:
 
 
 async def write(con: Console, fn: Callable[[Session], T]) -> T:
-    """One admin write in one transaction; `admin.AdminError` propagates (nothing kept)."""
+    """One admin write in one transaction; `StorageError` propagates (nothing kept)."""
 
     def work() -> T:
         with transaction(con.ctx.sessions) as s:
@@ -267,9 +272,9 @@ async def create_account(con: Console) -> Response:
     fields = {"key": key, "talk_user": flag(con.form, "talk_user"),
               "profile": _profile_fields(con.form)}
     try:
-        await write(con, lambda s: admin.create_account(s, fields))
-    except admin.AdminError as exc:
-        return await _accounts_page(con, error=str(exc), status_code=exc.status)
+        await write(con, lambda s: accounts_store.create_account(s, fields))
+    except StorageError as exc:
+        return await _accounts_page(con, error=str(exc), status_code=http_status(exc))
     return redirect(account_url(key, "account-created"))
 
 
@@ -301,8 +306,8 @@ async def _account_write(con: Console, fn: Callable[[Session], Any], ok: str) ->
     key = str(con.request.path_params["key"])
     try:
         await write(con, fn)
-    except admin.AdminError as exc:
-        return await _account_page(con, key, error=str(exc), status_code=exc.status)
+    except StorageError as exc:
+        return await _account_page(con, key, error=str(exc), status_code=http_status(exc))
     return redirect(account_url(key, ok))
 
 
@@ -311,7 +316,7 @@ async def save_profile(con: Console) -> Response:
     key = str(con.request.path_params["key"])
     changes = {"talk_user": flag(con.form, "talk_user"), "profile": _profile_fields(con.form)}
     return await _account_write(
-        con, lambda s: admin.update_account(s, key, changes), "profile-saved"
+        con, lambda s: accounts_store.update_account(s, key, changes), "profile-saved"
     )
 
 
@@ -319,9 +324,9 @@ async def save_profile(con: Console) -> Response:
 async def delete_account(con: Console) -> Response:
     key = str(con.request.path_params["key"])
     try:
-        await write(con, lambda s: admin.delete_account(s, key))
-    except admin.AdminError as exc:
-        return await _account_page(con, key, error=str(exc), status_code=exc.status)
+        await write(con, lambda s: accounts_store.delete_account(s, key))
+    except StorageError as exc:
+        return await _account_page(con, key, error=str(exc), status_code=http_status(exc))
     return redirect("/console/accounts?ok=account-deleted")
 
 
@@ -331,7 +336,7 @@ async def save_friend(con: Console) -> Response:
     friend = con.form.get("friend", "").strip()
     flags = {name: flag(con.form, name) for name in ("favorite", "hidden", "blocked")}
     return await _account_write(
-        con, lambda s: admin.set_friend(s, key, friend, flags), "friend-saved"
+        con, lambda s: friends.set_friend(s, key, friend, flags), "friend-saved"
     )
 
 
@@ -340,7 +345,7 @@ async def remove_friend(con: Console) -> Response:
     key = str(con.request.path_params["key"])
     friend = str(con.request.path_params["friend"])
     return await _account_write(
-        con, lambda s: admin.remove_friend(s, key, friend), "friend-removed"
+        con, lambda s: friends.remove_friend(s, key, friend), "friend-removed"
     )
 
 
@@ -356,10 +361,10 @@ async def save_multi_profile(con: Console) -> Response:
     }
 
     def save(s: Session) -> Any:
-        existing = {mp.key for mp in admin.list_multi_profiles(s, key)}
+        existing = {mp.key for mp in profiles.list_multi_profiles(s, key)}
         if mp_key in existing:
-            return admin.update_multi_profile(s, key, mp_key, fields)
-        return admin.create_multi_profile(s, key, {"key": mp_key or None, **fields})
+            return profiles.update_multi_profile(s, key, mp_key, fields)
+        return profiles.create_multi_profile(s, key, {"key": mp_key or None, **fields})
 
     return await _account_write(con, save, "multi-profile-saved")
 
@@ -369,7 +374,7 @@ async def delete_multi_profile(con: Console) -> Response:
     key = str(con.request.path_params["key"])
     mp_key = str(con.request.path_params["mp"])
     return await _account_write(
-        con, lambda s: admin.delete_multi_profile(s, key, mp_key), "multi-profile-deleted"
+        con, lambda s: profiles.delete_multi_profile(s, key, mp_key), "multi-profile-deleted"
     )
 
 
@@ -425,22 +430,22 @@ async def save_link(con: Console) -> Response:
 
     def save(s: Session) -> Any:
         if app_id is None:
-            raise admin.AdminError("choose an app")
-        found = admin.get_app(s, app_id)
+            raise InvalidInput("choose an app")
+        found = apps_store.get_app(s, app_id)
         items: dict[str, str] = json.loads(found.consent_items)
         scopes = [i for i, setting in items.items() if setting == "required" or i in chosen]
         try:
-            admin.get_link(s, app_id, account_key)
-        except admin.NotFound:
-            admin.get_account(s, account_key)
-            return admin.link(s, app_id, account_key, {"scopes": scopes})
-        return admin.set_consents(s, app_id, account_key, scopes)
+            links_store.get_link(s, app_id, account_key)
+        except NotFound:
+            accounts_store.get_account(s, account_key)
+            return links_store.create_link(s, app_id, account_key, {"scopes": scopes})
+        return links_store.set_consents(s, app_id, account_key, scopes)
 
     try:
         await write(con, save)
-    except admin.AdminError as exc:
+    except StorageError as exc:
         return await _links_page(
-            con, error=str(exc), status_code=exc.status, app_id=app_id, account_key=account_key
+            con, error=str(exc), status_code=http_status(exc), app_id=app_id, account_key=account_key
         )
     return redirect(
         f"/console/links?app={app_id}&account={quote(account_key, safe='')}&ok=link-saved"
@@ -452,11 +457,11 @@ async def delete_link(con: Console) -> Response:
     app_id = int_or_none(con.form.get("app"))
     account_key = con.form.get("account", "").strip()
     try:
-        await write(con, lambda s: admin.unlink(s, app_id if app_id is not None else -1,
+        await write(con, lambda s: links_store.unlink(s, app_id if app_id is not None else -1,
                                                  account_key))
-    except admin.AdminError as exc:
+    except StorageError as exc:
         return await _links_page(
-            con, error=str(exc), status_code=exc.status, app_id=app_id, account_key=account_key
+            con, error=str(exc), status_code=http_status(exc), app_id=app_id, account_key=account_key
         )
     return redirect(f"/console/links?app={app_id}&ok=unlinked")
 

@@ -44,7 +44,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from talksocial.control import guard
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
-from talksocial.storage import admin
+from talksocial.storage import faults, quotas, versions
+from talksocial.storage import journal as journal_store
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.models import FaultRule, QuotaLimit, QuotaUsage, ServerState
 from talksocial.web import caller, operator, pages
@@ -129,7 +130,7 @@ class RequestControl:
                 self.delay += rule.latency_ms / 1000
                 if rule.code is not None:
                     raise injected_error(rule)
-        api = admin.API_BY_PATH.get(path)
+        api = quotas.API_BY_PATH.get(path)
         if api is not None:
             state.count_call(app_id, api, now)
 
@@ -154,7 +155,7 @@ class ControlState:
     pending: dict[tuple[int, str, str], int] = field(default_factory=dict)
     #: The newest entries only: under load a flush writes at most JOURNAL_KEEP of them.
     journal: deque[tuple[Any, ...]] = field(
-        default_factory=lambda: deque(maxlen=admin.JOURNAL_KEEP)
+        default_factory=lambda: deque(maxlen=journal_store.JOURNAL_KEEP)
     )
     lock: threading.Lock = field(default_factory=threading.Lock)
     flusher: asyncio.Task[None] | None = None
@@ -170,7 +171,7 @@ class ControlState:
                 row.key: row.value
                 for row in s.scalars(
                     select(ServerState).where(
-                        ServerState.key.in_([admin.VERSION_KEY, admin.EPOCH_KEY])
+                        ServerState.key.in_([versions.VERSION_KEY, versions.EPOCH_KEY])
                     )
                 )
             }
@@ -182,7 +183,7 @@ class ControlState:
             )
             limits = {(q.app_id, q.api): q.daily_limit for q in s.scalars(select(QuotaLimit))}
         with self.lock:
-            epoch = stored.get(admin.EPOCH_KEY)
+            epoch = stored.get(versions.EPOCH_KEY)
             if epoch != self.epoch:
                 # The world was reset: what this worker counted belongs to the old one.
                 self.pending.clear()
@@ -191,7 +192,7 @@ class ControlState:
                 self.epoch = epoch
             self.rules = rules
             self.limits = limits
-            self.version = stored.get(admin.VERSION_KEY)
+            self.version = stored.get(versions.VERSION_KEY)
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -216,7 +217,7 @@ class ControlState:
     def _take(self, rule_id: int) -> bool:
         def work() -> bool:
             with transaction(self.sessions) as s:
-                return admin.consume_fault(s, rule_id)
+                return faults.consume_fault(s, rule_id)
 
         taken = run_with_retry(work)
         if not taken:
@@ -228,7 +229,7 @@ class ControlState:
     def count_call(self, app_id: int, api: str, now: float) -> None:
         """Counts one call; raises QuotaExceeded when the app's daily limit is used up (a refused
         call is not counted)."""
-        key = (app_id, api, admin.kst_day(now))
+        key = (app_id, api, quotas.kst_day(now))
         limit = self.limits.get((app_id, api))
         if limit is None:
             with self.lock:
@@ -257,7 +258,7 @@ class ControlState:
         belongs to the old world)."""
         if not synced:
             return False
-        stored = s.get(ServerState, admin.EPOCH_KEY)
+        stored = s.get(ServerState, versions.EPOCH_KEY)
         return (stored.value if stored is not None else None) != epoch
 
     def dirty(self) -> bool:
@@ -275,7 +276,7 @@ class ControlState:
                 if self._stale(s, epoch, synced):
                     return {}  # the world was reset since these were counted
                 if batch:
-                    admin.add_usage(s, batch)
+                    quotas.add_usage(s, batch)
                 totals: dict[tuple[int, str, str], int] = {}
                 for app_id, api, day in {*batch, *(keys or ())}:
                     row = s.get(QuotaUsage, (app_id, api, day))
@@ -310,7 +311,7 @@ class ControlState:
             def work() -> None:
                 with transaction(self.sessions) as s:
                     if not self._stale(s, epoch, synced):
-                        admin.append_journal(s, entries)
+                        journal_store.append_journal(s, entries)
 
             run_with_retry(work)
 
@@ -405,7 +406,7 @@ class ControlMiddleware:
         started = time.perf_counter()
         method: str = scope["method"]
 
-        if path not in admin.API_BY_PATH:
+        if path not in quotas.API_BY_PATH:
             # Not an endpoint that authenticates: on /oauth/* the app is the one its client_id
             # names (rules may be scoped to it); elsewhere the rules that name no app.
             control.checked = True

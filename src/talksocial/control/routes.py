@@ -3,7 +3,8 @@
 Guarded by the operator rule (`web.operator`, applied by `control.middleware.ControlMiddleware`). JSON in
 and out; a refused edit answers `{"msg": "...", "code": -2}` with HTTP 400 (bad input), 404
 (unknown app, account, ...) or 409 (a rule of the world, such as a taken user_id). The writes
-themselves live in `storage.admin`, shared with the console.
+themselves live in the storage service layer (`storage.apps`, `storage.links`, ...), shared
+with the console.
 
 `GET|POST /_talksocial/clock`: the server clock is wall time plus an offset kept in the
 database, so every worker agrees. GET reads it; POST with a JSON body sets it:
@@ -27,15 +28,32 @@ from starlette.routing import Route
 
 from talksocial.control import middleware as faults
 from talksocial.domain import errors
-from talksocial.storage import admin, clock
+from talksocial.storage import (
+    accounts,
+    apps,
+    clock,
+    friends,
+    journal,
+    links,
+    profiles,
+    quotas,
+    tokens,
+    world,
+)
+from talksocial.storage import (
+    faults as fault_rules,
+)
 from talksocial.storage.db import run_with_retry, transaction
-from talksocial.storage.world import ACCESS_TOKEN_LIFETIME
+from talksocial.storage.errors import InvalidInput, StorageError
+from talksocial.storage.tokens import ACCESS_TOKEN_LIFETIME
+from talksocial.web import operator_views as control_views
 from talksocial.web import responses
 from talksocial.web.context import ServerContext
 
 # web.convertors also registers the `id64` path convertor the routes below use.
 from talksocial.web.convertors import MAX_ID
 from talksocial.web.limits import MSG_NUL, has_nul
+from talksocial.web.storage_errors import http_status
 
 #: About 300 years: enough for any test, far from float and datetime limits.
 MAX_OFFSET = 10**10
@@ -115,8 +133,8 @@ async def clock_endpoint(request: Request) -> Response:
 Work = Callable[[Session, Request, Any], Any]
 
 
-def _admin_error(exc: admin.AdminError) -> Response:
-    return responses.json_response({"msg": str(exc), "code": -2}, status_code=exc.status)
+def _admin_error(exc: StorageError) -> Response:
+    return responses.json_response({"msg": str(exc), "code": -2}, status_code=http_status(exc))
 
 
 async def _json_body(request: Request) -> Any:
@@ -159,7 +177,7 @@ def _unstorable(value: Any) -> str | None:
 
 def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise admin.AdminError("the body must be a JSON object")
+        raise InvalidInput("the body must be a JSON object")
     return body
 
 
@@ -180,7 +198,7 @@ def _endpoint(work: Work, *, write: bool, status: int = 200) -> Callable[[Reques
 
         try:
             result = await run_in_threadpool(run_with_retry, run)
-        except admin.AdminError as exc:
+        except StorageError as exc:
             return _admin_error(exc)
         if result is None:
             return Response(status_code=204)
@@ -205,9 +223,9 @@ def _query_int(request: Request, name: str) -> int | None:
         return None
     text = raw.strip()
     if not text.lstrip("-").isdigit():
-        raise admin.AdminError(f"{name} must be an integer")
+        raise InvalidInput(f"{name} must be an integer")
     if len(text) > 20 or abs(int(text)) > MAX_ID:
-        raise admin.AdminError(f"{name} must be an integer of at most 64 bits")
+        raise InvalidInput(f"{name} must be an integer of at most 64 bits")
     return int(text)
 
 
@@ -219,65 +237,65 @@ def _local_state(request: Request) -> faults.ControlState:
 
 
 def _list_apps(s: Session, request: Request, body: Any) -> Any:
-    return {"apps": [admin.app_view(a) for a in admin.list_apps(s)]}
+    return {"apps": [control_views.app_view(a) for a in apps.list_apps(s)]}
 
 
 def _create_app(s: Session, request: Request, body: Any) -> Any:
-    return admin.app_view(admin.create_app(s, _object(body)))
+    return control_views.app_view(apps.create_app(s, _object(body)))
 
 
 def _get_app(s: Session, request: Request, body: Any) -> Any:
-    return admin.app_view(admin.get_app(s, _app_id(request)))
+    return control_views.app_view(apps.get_app(s, _app_id(request)))
 
 
 def _update_app(s: Session, request: Request, body: Any) -> Any:
-    return admin.app_view(admin.update_app(s, _app_id(request), _object(body)))
+    return control_views.app_view(apps.update_app(s, _app_id(request), _object(body)))
 
 
 def _delete_app(s: Session, request: Request, body: Any) -> Any:
-    admin.delete_app(s, _app_id(request))
+    apps.delete_app(s, _app_id(request))
 
 
 # accounts and profiles
 
 
 def _list_accounts(s: Session, request: Request, body: Any) -> Any:
-    return {"accounts": [admin.account_view(s, a, full=False) for a in admin.list_accounts(s)]}
+    return {"accounts": [control_views.account_view(s, a, full=False) for a in accounts.list_accounts(s)]}
 
 
 def _create_account(s: Session, request: Request, body: Any) -> Any:
-    return admin.account_view(s, admin.create_account(s, _object(body)))
+    return control_views.account_view(s, accounts.create_account(s, _object(body)))
 
 
 def _get_account(s: Session, request: Request, body: Any) -> Any:
-    return admin.account_view(s, admin.get_account(s, _key(request)))
+    return control_views.account_view(s, accounts.get_account(s, _key(request)))
 
 
 def _update_account(s: Session, request: Request, body: Any) -> Any:
-    return admin.account_view(s, admin.update_account(s, _key(request), _object(body)))
+    return control_views.account_view(s, accounts.update_account(s, _key(request), _object(body)))
 
 
 def _delete_account(s: Session, request: Request, body: Any) -> Any:
-    admin.delete_account(s, _key(request))
+    accounts.delete_account(s, _key(request))
 
 
 def _get_profile(s: Session, request: Request, body: Any) -> Any:
-    view = admin.account_view(s, admin.get_account(s, _key(request)), full=False)
+    view = control_views.account_view(s, accounts.get_account(s, _key(request)), full=False)
     return {"profile": view["profile"], "account_profile": view["account_profile"]}
 
 
 def _set_profile(s: Session, request: Request, body: Any) -> Any:
-    admin.set_profile(s, _key(request), _object(body))
+    profiles.set_profile(s, _key(request), _object(body))
     return _get_profile(s, request, body)
 
 
 def _set_account_profile(s: Session, request: Request, body: Any) -> Any:
-    admin.set_account_profile(s, _key(request), _object(body))
+    profiles.set_account_profile(s, _key(request), _object(body))
     return _get_profile(s, request, body)
 
 
 def _delete_account_profile(s: Session, request: Request, body: Any) -> Any:
-    admin.set_account_profile(s, _key(request), None)
+    profiles.set_account_profile(s, _key(request), None)
 
 
 # multi-profiles
@@ -286,76 +304,76 @@ def _delete_account_profile(s: Session, request: Request, body: Any) -> Any:
 def _list_multi(s: Session, request: Request, body: Any) -> Any:
     return {
         "multi_profiles": [
-            admin.multi_profile_view(s, mp) for mp in admin.list_multi_profiles(s, _key(request))
+            control_views.multi_profile_view(s, mp) for mp in profiles.list_multi_profiles(s, _key(request))
         ]
     }
 
 
 def _create_multi(s: Session, request: Request, body: Any) -> Any:
-    return admin.multi_profile_view(s, admin.create_multi_profile(s, _key(request), _object(body)))
+    return control_views.multi_profile_view(s, profiles.create_multi_profile(s, _key(request), _object(body)))
 
 
 def _update_multi(s: Session, request: Request, body: Any) -> Any:
-    mp = admin.update_multi_profile(s, _key(request), _key(request, "mp"), _object(body))
-    return admin.multi_profile_view(s, mp)
+    mp = profiles.update_multi_profile(s, _key(request), _key(request, "mp"), _object(body))
+    return control_views.multi_profile_view(s, mp)
 
 
 def _delete_multi(s: Session, request: Request, body: Any) -> Any:
-    admin.delete_multi_profile(s, _key(request), _key(request, "mp"))
+    profiles.delete_multi_profile(s, _key(request), _key(request, "mp"))
 
 
 # friends
 
 
 def _list_friends(s: Session, request: Request, body: Any) -> Any:
-    return {"friends": [admin.friend_view(s, f) for f in admin.list_friends(s, _key(request))]}
+    return {"friends": [control_views.friend_view(s, f) for f in friends.list_friends(s, _key(request))]}
 
 
 def _set_friend(s: Session, request: Request, body: Any) -> Any:
-    entry = admin.set_friend(s, _key(request), _key(request, "friend"), _object(body))
-    return admin.friend_view(s, entry)
+    entry = friends.set_friend(s, _key(request), _key(request, "friend"), _object(body))
+    return control_views.friend_view(s, entry)
 
 
 def _remove_friend(s: Session, request: Request, body: Any) -> Any:
-    admin.remove_friend(s, _key(request), _key(request, "friend"))
+    friends.remove_friend(s, _key(request), _key(request, "friend"))
 
 
 # links and consents
 
 
 def _list_links(s: Session, request: Request, body: Any) -> Any:
-    links = admin.list_links(
+    found = links.list_links(
         s, app_id=_query_int(request, "app"), account_key=request.query_params.get("account")
     )
-    return {"links": [admin.link_view(s, lk) for lk in links]}
+    return {"links": [control_views.link_view(s, lk) for lk in found]}
 
 
 def _create_link(s: Session, request: Request, body: Any) -> Any:
     fields = dict(_object(body))
     app_id, account = fields.pop("app", None), fields.pop("account", None)
     if app_id is None or account is None:
-        raise admin.AdminError("app and account are required")
+        raise InvalidInput("app and account are required")
     if isinstance(app_id, bool) or not isinstance(app_id, int):
-        raise admin.AdminError("app must be an integer")
-    return admin.link_view(s, admin.link(s, app_id, account, fields))
+        raise InvalidInput("app must be an integer")
+    return control_views.link_view(s, links.create_link(s, app_id, account, fields))
 
 
 def _get_link(s: Session, request: Request, body: Any) -> Any:
-    return admin.link_view(s, admin.get_link(s, _app_id(request), _key(request)))
+    return control_views.link_view(s, links.get_link(s, _app_id(request), _key(request)))
 
 
 def _update_link(s: Session, request: Request, body: Any) -> Any:
-    found = admin.update_link(s, _app_id(request), _key(request), _object(body))
-    return admin.link_view(s, found)
+    found = links.update_link(s, _app_id(request), _key(request), _object(body))
+    return control_views.link_view(s, found)
 
 
 def _set_consents(s: Session, request: Request, body: Any) -> Any:
-    found = admin.set_consents(s, _app_id(request), _key(request), _object(body).get("scopes"))
-    return admin.link_view(s, found)
+    found = links.set_consents(s, _app_id(request), _key(request), _object(body).get("scopes"))
+    return control_views.link_view(s, found)
 
 
 def _unlink(s: Session, request: Request, body: Any) -> Any:
-    admin.unlink(s, _app_id(request), _key(request))
+    links.unlink(s, _app_id(request), _key(request))
 
 
 # tokens
@@ -365,13 +383,13 @@ def _issue_token(s: Session, request: Request, body: Any) -> Any:
     fields = _object(body)
     for name in fields:
         if name not in ("app", "account", "scopes", "lifetime"):
-            raise admin.AdminError(f"token.{name}: unknown field")
+            raise InvalidInput(f"token.{name}: unknown field")
     app_id, account = fields.get("app"), fields.get("account")
     if isinstance(app_id, bool) or not isinstance(app_id, int):
-        raise admin.AdminError("app must be an integer")
+        raise InvalidInput("app must be an integer")
     if not isinstance(account, str):
-        raise admin.AdminError("account must be a string")
-    value, token = admin.issue_token(
+        raise InvalidInput("account must be a string")
+    value, token = tokens.issue_token(
         s, app_id, account, scopes=fields.get("scopes"),
         lifetime=fields.get("lifetime", ACCESS_TOKEN_LIFETIME),
     )
@@ -388,15 +406,15 @@ def _issue_token(s: Session, request: Request, body: Any) -> Any:
 
 
 def _export(s: Session, request: Request, body: Any) -> Any:
-    return admin.export(s)
+    return world.export(s)
 
 
 def _import(s: Session, request: Request, body: Any) -> Any:
-    return {"generated_tokens": admin.import_world(s, _object(body))}
+    return {"generated_tokens": world.import_world(s, _object(body))}
 
 
 def _reset(s: Session, request: Request, body: Any) -> Any:
-    admin.reset_world(s)
+    world.reset_world(s)
     return {"reset": True}
 
 
@@ -404,23 +422,23 @@ def _reset(s: Session, request: Request, body: Any) -> Any:
 
 
 def _list_faults(s: Session, request: Request, body: Any) -> Any:
-    return {"faults": [admin.fault_view(s, r) for r in admin.list_faults(s)]}
+    return {"faults": [control_views.fault_view(s, r) for r in fault_rules.list_faults(s)]}
 
 
 def _add_fault(s: Session, request: Request, body: Any) -> Any:
-    return admin.fault_view(s, admin.add_fault(s, _object(body)))
+    return control_views.fault_view(s, fault_rules.add_fault(s, _object(body)))
 
 
 def _get_fault(s: Session, request: Request, body: Any) -> Any:
-    return admin.fault_view(s, admin.get_fault(s, request.path_params["fault_id"]))
+    return control_views.fault_view(s, fault_rules.get_fault(s, request.path_params["fault_id"]))
 
 
 def _delete_fault(s: Session, request: Request, body: Any) -> Any:
-    admin.delete_fault(s, request.path_params["fault_id"])
+    fault_rules.delete_fault(s, request.path_params["fault_id"])
 
 
 def _clear_faults(s: Session, request: Request, body: Any) -> Any:
-    return {"deleted": admin.clear_faults(s)}
+    return {"deleted": fault_rules.clear_faults(s)}
 
 
 # quotas
@@ -429,13 +447,13 @@ def _clear_faults(s: Session, request: Request, body: Any) -> Any:
 def _quota_body(s: Session, app_id: int | None) -> dict[str, Any]:
     from talksocial.storage import clock as server_clock
 
-    day = admin.kst_day(server_clock.now(s))
-    apps = [admin.get_app(s, app_id)] if app_id is not None else admin.list_apps(s)
-    limits = {(q.app_id, q.api): q.daily_limit for q in admin.list_quotas(s, app_id)}
+    day = quotas.kst_day(server_clock.now(s))
+    chosen = [apps.get_app(s, app_id)] if app_id is not None else apps.list_apps(s)
+    limits = {(q.app_id, q.api): q.daily_limit for q in quotas.list_quotas(s, app_id)}
     usage = []
-    for app in apps:
-        used = admin.quota_usage(s, app.id, day)
-        for api in admin.QUOTA_APIS:
+    for app in chosen:
+        used = quotas.quota_usage(s, app.id, day)
+        for api in quotas.QUOTA_APIS:
             if (app.id, api) in limits or used.get(api):
                 usage.append({
                     "app": app.id,
@@ -443,7 +461,7 @@ def _quota_body(s: Session, app_id: int | None) -> dict[str, Any]:
                     "daily_limit": limits.get((app.id, api)),
                     "used": used.get(api, 0),
                 })
-    return {"day": day, "apis": list(admin.QUOTA_APIS), "kakao_defaults": admin.KAKAO_DAILY_QUOTAS,
+    return {"day": day, "apis": list(quotas.QUOTA_APIS), "kakao_defaults": quotas.KAKAO_DAILY_QUOTAS,
             "quotas": usage}
 
 
@@ -454,17 +472,17 @@ def _list_quotas(s: Session, request: Request, body: Any) -> Any:
 def _set_quota(s: Session, request: Request, body: Any) -> Any:
     fields = _object(body)
     if "daily_limit" not in fields:
-        raise admin.AdminError("daily_limit is required (null removes the limit)")
-    admin.set_quota(s, _app_id(request), request.path_params["api"], fields["daily_limit"])
+        raise InvalidInput("daily_limit is required (null removes the limit)")
+    quotas.set_quota(s, _app_id(request), request.path_params["api"], fields["daily_limit"])
     return _quota_body(s, _app_id(request))
 
 
 def _clear_quota(s: Session, request: Request, body: Any) -> Any:
-    admin.clear_quota(s, _app_id(request), request.path_params["api"])
+    quotas.clear_quota(s, _app_id(request), request.path_params["api"])
 
 
 def _kakao_quotas(s: Session, request: Request, body: Any) -> Any:
-    admin.set_kakao_quotas(s, _app_id(request))
+    quotas.set_kakao_quotas(s, _app_id(request))
     return _quota_body(s, _app_id(request))
 
 
@@ -473,14 +491,14 @@ def _kakao_quotas(s: Session, request: Request, body: Any) -> Any:
 
 def _journal(s: Session, request: Request, body: Any) -> Any:
     limit = _query_int(request, "limit") or 100
-    return {"entries": [admin.journal_view(s, e) for e in admin.list_journal(s, limit)]}
+    return {"entries": [control_views.journal_view(s, e) for e in journal.list_journal(s, limit)]}
 
 
 def _clear_journal(s: Session, request: Request, body: Any) -> Any:
     state = _local_state(request)
     with state.lock:
         state.journal.clear()
-    admin.clear_journal(s)
+    journal.clear_journal(s)
 
 
 def _flushing(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:

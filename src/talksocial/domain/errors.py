@@ -129,3 +129,15 @@ def token_expired() -> InvalidCredential:
 
 def invalid_app_key() -> InvalidCredential:
     return InvalidCredential(MSG_INVALID_APP_KEY)
+
+
+def _by_code() -> dict[int, type[KakaoError]]:
+    classes: list[type[KakaoError]] = [KakaoError]
+    for cls in classes:
+        classes.extend(cls.__subclasses__())
+    return {cls.code: cls for cls in classes[1:]}
+
+
+#: Every Kakao code of the server, to its error class: the one code table (fault rules inject
+#: these codes with the class's HTTP status and default message).
+BY_CODE: dict[int, type[KakaoError]] = _by_code()

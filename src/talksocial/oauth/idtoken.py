@@ -4,7 +4,6 @@ worker signs with the same key, the JWKS and the discovery document."""
 from __future__ import annotations
 
 import json
-import secrets
 from functools import lru_cache
 from typing import Any
 
@@ -12,7 +11,6 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from talksocial.domain.consent import (
@@ -21,6 +19,8 @@ from talksocial.domain.consent import (
     PROFILE_IMAGE,
     PROFILE_NICKNAME,
 )
+from talksocial.storage import signing_keys
+from talksocial.storage.accounts import account_profile
 from talksocial.storage.models import Account, SigningKey
 
 ALGORITHM = "RS256"
@@ -33,48 +33,20 @@ def _private_key(pem: str) -> rsa.RSAPrivateKey:
     return key
 
 
-def _generate(now: float) -> SigningKey:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
-    return SigningKey(kid=secrets.token_hex(8), private_key_pem=pem, created_at=now)
-
-
 def signing_key(session: Session, now: float) -> SigningKey:
-    """The oldest stored key; the first call creates one. (Two workers racing on an empty
-    table may both create one: both are published, and from then on all sign with the
-    oldest.)"""
-    row = session.scalar(select(SigningKey).order_by(SigningKey.created_at, SigningKey.kid))
-    if row is None:
-        row = _generate(now)
-        session.add(row)
-        session.flush()
-    return row
+    """The key every worker signs with (`storage.signing_keys`; the first call creates it)."""
+    return signing_keys.signing_key(session, now)
 
 
 def jwks(session: Session) -> dict[str, Any]:
     keys = []
-    for row in session.scalars(select(SigningKey).order_by(SigningKey.created_at, SigningKey.kid)):
+    for row in signing_keys.list_signing_keys(session):
         jwk: dict[str, Any] = json.loads(
             RSAAlgorithm.to_jwk(_private_key(row.private_key_pem).public_key())
         )
         jwk.update({"kid": row.kid, "use": "sig", "alg": ALGORITHM})
         keys.append(jwk)
     return {"keys": keys}
-
-
-def account_profile(account: Account) -> tuple[str, str | None, str | None]:
-    """The Kakao Account profile (nickname, image, thumbnail): its own, else the Talk one."""
-    if account.has_account_profile:
-        return (
-            account.account_nickname or "",
-            account.account_profile_image_url,
-            account.account_thumbnail_url,
-        )
-    return account.nickname, account.profile_image_url, account.thumbnail_url
 
 
 def claims(

@@ -1,5 +1,6 @@
 """`POST /oauth/token` (SPEC §7): the authorization_code and refresh_token grants, issuance
-limits, refresh-token rotation, and the revocations of logout, unlink and code reuse.
+limits and refresh-token rotation. The rows are `storage.tokens`' (which issues every token of
+the server); the rules of the grants are here.
 
 Every function runs inside the caller's transaction and takes the server clock's `now`."""
 
@@ -10,17 +11,17 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from talksocial.domain.consent import OPENID
-from talksocial.domain.secrets import new_token, sha256_hex
+from talksocial.domain.secrets import sha256_hex
 from talksocial.oauth import codes, errors, idtoken, pkce
 from talksocial.oauth.authorize import find_app_by_rest_api_key
-from talksocial.storage import friend_index
-from talksocial.storage.models import Account, App, AuthCode, Link, Token, TokenIssuance
+from talksocial.storage import tokens as stored_tokens
+from talksocial.storage.links import lock_link
+from talksocial.storage.models import Account, App, Link, Token
+from talksocial.storage.tokens import ACCESS_TOKEN_LIFETIME
 
-ACCESS_TOKEN_LIFETIME = 21599
 REFRESH_TOKEN_LIFETIME = 5183999
 #: A refresh returns a new refresh token only when the old one has less than this left.
 ROTATE_BELOW = 30 * 86400
@@ -48,45 +49,21 @@ def authenticate_client(session: Session, params: Mapping[str, str]) -> App:
     return app
 
 
-def _issued_since(session: Session, app_id: int, account_id: int, kind: str, since: float) -> int:
-    count = session.scalar(
-        select(func.count())
-        .select_from(TokenIssuance)
-        .where(
-            TokenIssuance.app_id == app_id,
-            TokenIssuance.account_id == account_id,
-            TokenIssuance.kind == kind,
-            TokenIssuance.issued_at > since,
-        )
-    )
-    return int(count or 0)
-
-
 def check_limits(
     session: Session, app_id: int, account_id: int, *, refresh: bool, now: float
 ) -> None:
     """At most 20 access tokens per 10 minutes and 30 refresh tokens per hour, per (app,
     account): the next one answers invalid_request KOE001."""
-    if _issued_since(session, app_id, account_id, "access", now - ACCESS_WINDOW) >= ACCESS_LIMIT:
+    issued_since = stored_tokens.issued_since
+    if issued_since(session, app_id, account_id, "access", now - ACCESS_WINDOW) >= ACCESS_LIMIT:
         raise errors.issuance_limit("access")
     if refresh and (
-        _issued_since(session, app_id, account_id, "refresh", now - REFRESH_WINDOW) >= REFRESH_LIMIT
+        issued_since(session, app_id, account_id, "refresh", now - REFRESH_WINDOW) >= REFRESH_LIMIT
     ):
         raise errors.issuance_limit("refresh")
 
 
-def _count_issuance(session: Session, app_id: int, account_id: int, kind: str, now: float) -> None:
-    session.execute(
-        delete(TokenIssuance).where(
-            TokenIssuance.app_id == app_id,
-            TokenIssuance.account_id == account_id,
-            TokenIssuance.issued_at <= now - max(ACCESS_WINDOW, REFRESH_WINDOW),
-        )
-    )
-    session.add(TokenIssuance(app_id=app_id, account_id=account_id, kind=kind, issued_at=now))
-
-
-def _new_token(
+def _grant_token(
     session: Session,
     *,
     kind: str,
@@ -97,31 +74,23 @@ def _new_token(
     auth_time: float | None,
     refresh_token_id: int | None = None,
 ) -> tuple[str, Token]:
-    value = new_token()
-    row = Token(
-        token_sha256=sha256_hex(value),
+    """A token of a grant, with the link's agreed scopes, counted against the issuance limits."""
+    value, row = stored_tokens.add_token(
+        session,
         kind=kind,
         app_id=link.app_id,
         account_id=link.account_id,
-        expires_at=now + lifetime,
-        issued_at=now,
+        now=now,
+        lifetime=lifetime,
+        scopes=link.scopes,
         refresh_token_id=refresh_token_id,
         auth_code_id=auth_code_id,
         auth_time=auth_time,
-        scopes=link.scopes,
     )
-    session.add(row)
-    session.flush()
-    _count_issuance(session, link.app_id, link.account_id, kind, now)
+    stored_tokens.record_issuance(
+        session, link.app_id, link.account_id, kind, now, keep=max(ACCESS_WINDOW, REFRESH_WINDOW)
+    )
     return value, row
-
-
-def _locked_link(session: Session, app_id: int, account_id: int) -> Link | None:
-    # FOR UPDATE (PostgreSQL) serialises concurrent grants of one (app, account), so the
-    # issuance limits hold under load; SQLite's BEGIN IMMEDIATE serialises all writes anyway.
-    return session.scalar(
-        select(Link).where(Link.app_id == app_id, Link.account_id == account_id).with_for_update()
-    )
 
 
 def _id_token(
@@ -170,12 +139,12 @@ def exchange_code(
         params.get("code_verifier"), row.code_challenge
     ):
         raise errors.InvalidGrant("KOE320", "code_verifier mismatch")
-    link = _locked_link(session, app.id, row.account_id)
+    link = lock_link(session, app.id, row.account_id)
     if link is None:
         raise errors.code_not_found()
     check_limits(session, app.id, row.account_id, refresh=True, now=now)
     codes.mark_used(session, row, now)
-    refresh_value, refresh_row = _new_token(
+    refresh_value, refresh_row = _grant_token(
         session,
         kind="refresh",
         link=link,
@@ -184,7 +153,7 @@ def exchange_code(
         auth_code_id=row.id,
         auth_time=row.auth_time,
     )
-    access_value, _ = _new_token(
+    access_value, _ = _grant_token(
         session,
         kind="access",
         link=link,
@@ -213,16 +182,10 @@ def refresh(
     """The refresh_token grant. A new refresh token only when the presented one has less than
     30 days left; it then replaces the old one, which stops working (KOE322)."""
     value = params.get("refresh_token")
-    row = (
-        session.scalar(
-            select(Token).where(Token.token_sha256 == sha256_hex(value), Token.kind == "refresh")
-        )
-        if value
-        else None
-    )
+    row = stored_tokens.find_token(session, value, "refresh") if value else None
     if row is None or row.app_id != app.id or row.expires_at <= now:
         raise errors.bad_refresh_token()
-    link = _locked_link(session, app.id, row.account_id)
+    link = lock_link(session, app.id, row.account_id)
     if link is None:
         raise errors.bad_refresh_token()
     rotate = row.expires_at - now < ROTATE_BELOW
@@ -230,7 +193,7 @@ def refresh(
     parent = row
     new_refresh: str | None = None
     if rotate:
-        new_refresh, parent = _new_token(
+        new_refresh, parent = _grant_token(
             session,
             kind="refresh",
             link=link,
@@ -239,16 +202,8 @@ def refresh(
             auth_code_id=row.auth_code_id,
             auth_time=row.auth_time,
         )
-        # Access tokens issued with the old refresh token now belong to the new one (logout
-        # of any of them ends the chain); the old refresh token is gone.
-        session.execute(
-            update(Token)
-            .where(Token.refresh_token_id == row.id)
-            .values(refresh_token_id=parent.id)
-            .execution_options(synchronize_session=False)
-        )
-        session.delete(row)
-    access_value, _ = _new_token(
+        stored_tokens.replace_refresh_token(session, row, parent)
+    access_value, _ = _grant_token(
         session,
         kind="access",
         link=link,
@@ -300,53 +255,3 @@ def _token_response(
             session, issuer=issuer, app=app, link=link, now=now, auth_time=auth_time, nonce=nonce
         )
     return body
-
-
-# --- revocation ------------------------------------------------------------------------------
-
-
-def revoke_code_tokens(session: Session, code_id: int) -> int:
-    """A reused code: every token that came from it (and from its refreshes) is deleted."""
-    result = session.execute(
-        delete(Token)
-        .where(Token.auth_code_id == code_id)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def logout(session: Session, access_token_sha256: str) -> None:
-    """The presented access token and the refresh token it was issued with stop working."""
-    row = session.scalar(
-        select(Token).where(Token.token_sha256 == access_token_sha256, Token.kind == "access")
-    )
-    if row is None:
-        return
-    if row.refresh_token_id is not None:
-        session.execute(
-            delete(Token)
-            .where(Token.id == row.refresh_token_id, Token.kind == "refresh")
-            .execution_options(synchronize_session=False)
-        )
-    session.delete(row)
-
-
-def unlink(session: Session, app_id: int, account_id: int) -> None:
-    """Removes the link, its consents (the link's scopes), its codes and all its tokens, and
-    takes the account out of every friends list of the app."""
-    session.execute(
-        delete(Token)
-        .where(Token.app_id == app_id, Token.account_id == account_id)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        delete(AuthCode)
-        .where(AuthCode.app_id == app_id, AuthCode.account_id == account_id)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        delete(Link)
-        .where(Link.app_id == app_id, Link.account_id == account_id)
-        .execution_options(synchronize_session=False)
-    )
-    friend_index.refresh_account(session, account_id)

@@ -29,9 +29,11 @@ from talksocial.oauth.authorize import (
     redirect_with,
 )
 from talksocial.storage import clock
+from talksocial.storage import tokens as stored_tokens
+from talksocial.storage.accounts import account_profile
 from talksocial.storage.db import run_with_retry, transaction
+from talksocial.storage.links import ensure_link
 from talksocial.storage.models import Account, Link, LoginSession
-from talksocial.storage.world import ensure_link
 from talksocial.web import responses
 from talksocial.web.context import ServerContext
 from talksocial.web.forms import html_form_pairs
@@ -110,7 +112,7 @@ def _error_redirect(areq: AuthorizeRequest, error: str, description: str) -> Res
 
 
 def _display_nickname(account: Account) -> str:
-    return idtoken.account_profile(account)[0] or account.key
+    return account_profile(account)[0] or account.key
 
 
 # --- the pages ----------------------------------------------------------------------------------
@@ -364,7 +366,7 @@ def _token(ctx: ServerContext, params: dict[str, str], issuer: str) -> Response:
     except codes.CodeReused as reused:
         # The failed exchange rolled back; the revocation is its own unit of work.
         with transaction(ctx.sessions) as s:
-            revoked = tokens.revoke_code_tokens(s, reused.code_id)
+            revoked = stored_tokens.revoke_code_tokens(s, reused.code_id)
         log.warning("authorization code reused: revoked %d token(s)", revoked)
         return _oauth_error(errors.code_not_found())
 

@@ -33,13 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from talksocial.api.wire import friend_element_json
 from talksocial.domain.collation import collation_key
 from talksocial.domain.friends import (
     DisplayedProfile,
     is_listable,
     resolve_profile_for_viewer,
 )
+from talksocial.storage.elements import friend_element_json
 from talksocial.storage.models import (
     Account,
     FriendCount,

@@ -56,12 +56,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from talksocial.api.wire import friend_element_json
 from talksocial.domain.collation import collation_key
 from talksocial.domain.consent import ALL_SCOPES, FRIENDS, required_items
 from talksocial.domain.friends import DisplayedProfile, is_listable, resolve_profile_for_viewer
 from talksocial.domain.secrets import sha256_hex
+from talksocial.storage.elements import friend_element_json
 from talksocial.storage.friend_index import rank_positions
+from talksocial.storage.ids import new_user_id, new_uuid
 
 MANIFEST_FORMAT = "talksocial-generate-manifest/1"
 FIRST_APP_ID = 900001
@@ -361,11 +362,10 @@ def _plan(options: GenerateOptions) -> _Plan:
                 uuids.append(None)
                 scopes.append(None)
                 continue
-            while (user_id := 10**9 + link_rng.getrandbits(40)) in taken_ids:
-                pass
+            # The ids every writer draws (`storage.ids`), from the seeded bits: reproducible.
+            user_id = new_user_id(taken_ids.__contains__, link_rng.getrandbits)
             taken_ids.add(user_id)
-            while (uuid := _token_text(link_rng, 24)) in taken_uuids:
-                pass
+            uuid = new_uuid(taken_uuids.__contains__, link_rng.getrandbits)
             taken_uuids.add(uuid)
             agreed = list(required)
             for item in ALL_SCOPES:

@@ -188,7 +188,7 @@ class FriendRow(Base):
     en_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fav_ko_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fav_en_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # The element of the friends page as JSON bytes (`api.wire.friend_element_json`).
+    # The element of the friends page as JSON bytes (`storage.elements.friend_element_json`).
     element: Mapped[bytes] = mapped_column(LargeBinary)
 
 

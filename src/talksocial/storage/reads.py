@@ -22,7 +22,7 @@ from talksocial.domain.collation import Lang
 from talksocial.domain.friends import PageQuery, Slice
 
 _CLOCK = "(SELECT value FROM server_state WHERE key = 'clock_offset')"
-# The control plane's version (storage.admin.VERSION_KEY), read with the credential so that a
+# The control plane's version (storage.versions.VERSION_KEY), read with the credential so that a
 # worker's cached fault rules and quota limits are checked for staleness at no extra query.
 _VERSION = "(SELECT value FROM server_state WHERE key = 'control_version')"
 

@@ -1,109 +1,123 @@
-"""Writes to the world that keep its invariants: links with their app-scoped ids and agreed
-scopes, tokens. Every function runs inside the caller's transaction and refreshes the friend
-index for what it changed."""
+"""The world as a whole: export it as a seed document, import one (an upsert), keep a
+snapshot of it at start-up and reset to that snapshot, or clear it.
+
+Every function runs inside the caller's transaction; a refused edit raises a `StorageError`."""
 
 from __future__ import annotations
 
 import json
-import secrets
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from talksocial.domain.consent import required_items
-from talksocial.domain.secrets import new_token, sha256_hex
-from talksocial.storage import friend_index
-from talksocial.storage.clock import now
-from talksocial.storage.models import Account, App, Link, Token
+from talksocial.storage import clock
+from talksocial.storage.errors import Conflict, InvalidInput
+from talksocial.storage.models import (
+    Account,
+    App,
+    AuthCode,
+    FaultRule,
+    FriendCount,
+    FriendRow,
+    Friendship,
+    JournalEntry,
+    Link,
+    LoginSession,
+    MultiProfile,
+    QuotaLimit,
+    QuotaUsage,
+    ServerState,
+    Token,
+    TokenIssuance,
+)
+from talksocial.storage.seed import SeedError, export_world, load_world
+from talksocial.storage.versions import bump_version
 
-ACCESS_TOKEN_LIFETIME = 21599
+#: server_state key of the start-up snapshot (a seed document + clock offset).
+SNAPSHOT_KEY = "startup_snapshot"
 
 
-class WorldError(ValueError):
-    """A write that would break the world's rules (unknown app, scope the app does not use)."""
+def export(session: Session) -> dict[str, Any]:
+    return export_world(session)
 
 
-def get_app(session: Session, app_id: int) -> App:
-    app = session.get(App, app_id)
-    if app is None:
-        raise WorldError(f"unknown app {app_id}")
-    return app
+def import_world(session: Session, document: Any) -> list[dict[str, Any]]:
+    """Loads a seed document (an upsert, SPEC §8); returns the tokens it generated. A bad
+    document raises InvalidInput naming the path of the fault."""
+    try:
+        generated = load_world(session, document)
+    except SeedError as exc:
+        raise InvalidInput(str(exc)) from exc
+    return [
+        {"app": t.app_id, "account": t.account_key, "access_token": t.access_token}
+        for t in generated
+    ]
 
 
-def get_account(session: Session, key: str) -> Account:
-    account = session.scalar(select(Account).where(Account.key == key))
-    if account is None:
-        raise WorldError(f"unknown account {key!r}")
-    return account
+def snapshot_startup(session: Session) -> None:
+    """Keeps the world as it is now (right after start-up and seeding) for `reset_world`, in the
+    database so that every worker can reset."""
+    links = {
+        f"{row.app_id}:{row.account_id}": row.connected_at for row in session.scalars(select(Link))
+    }
+    key_of = {a.id: a.key for a in session.scalars(select(Account))}
+    body = {
+        "world": export(session),
+        "clock_offset": clock.offset(session),
+        "connected_at": {
+            f"{k.split(':')[0]}:{key_of[int(k.split(':')[1])]}": v for k, v in links.items()
+        },
+    }
+    state = session.get(ServerState, SNAPSHOT_KEY)
+    text = json.dumps(body, ensure_ascii=False)
+    if state is None:
+        session.add(ServerState(key=SNAPSHOT_KEY, value=text))
+    else:
+        state.value = text
+    session.flush()
 
 
-def new_user_id(session: Session, app_id: int) -> int:
-    while True:
-        candidate = secrets.randbelow(2**40) + 10**9
-        taken = session.scalar(
-            select(Link.account_id).where(Link.app_id == app_id, Link.user_id == candidate)
+def drop_startup_snapshot(session: Session) -> None:
+    """No snapshot for this start (the world is too large to keep one): `reset` answers 409
+    rather than restoring the snapshot of an earlier start."""
+    state = session.get(ServerState, SNAPSHOT_KEY)
+    if state is not None:
+        session.delete(state)
+        session.flush()
+
+
+def clear_world(session: Session) -> None:
+    """Deletes every app, account, link, token, code, login session, fault, quota and journal
+    entry (the signing keys and the start-up snapshot stay)."""
+    for model in (FriendRow, FriendCount, TokenIssuance, LoginSession, AuthCode, Token, FaultRule,
+                  QuotaLimit, QuotaUsage, JournalEntry, Link, Friendship, MultiProfile, Account,
+                  App):
+        session.execute(delete(model))
+    session.flush()
+
+
+def reset_world(session: Session) -> None:
+    """Back to the state right after start-up and seeding: the world, the clock; no faults,
+    quotas or journal."""
+    state = session.get(ServerState, SNAPSHOT_KEY)
+    if state is None:
+        raise Conflict(
+            "no start-up snapshot: the server was not started by `talksocial serve`, or its "
+            "world was too large to keep one"
         )
-        if taken is None:
-            return candidate
-
-
-def ensure_link(
-    session: Session, app: App, account: Account, scopes: list[str] | None
-) -> Link:
-    """Links the account to the app when it is not yet. `scopes` (when given) sets the agreed
-    items to the app's required items plus those named (SPEC §9); a new link without `scopes`
-    agrees to the required items."""
-    items: dict[str, str] = json.loads(app.consent_items)
-    if scopes is not None:
-        for scope in scopes:
-            if scope not in items:
-                raise WorldError(f"app {app.id} does not use the consent item {scope!r}")
-    link = session.get(Link, (app.id, account.id))
-    changed = False
-    if link is None:
-        link = Link(
-            app_id=app.id,
-            account_id=account.id,
-            user_id=new_user_id(session, app.id),
-            uuid=secrets.token_urlsafe(24),
-            scopes=json.dumps(required_items(items)),
-            connected_at=now(session),
-        )
-        session.add(link)
-        changed = True
-    if scopes is not None:
-        agreed = required_items(items) + [s for s in scopes if s not in required_items(items)]
-        if json.loads(link.scopes) != agreed:
-            link.scopes = json.dumps(agreed)
-            changed = True
-    if changed:
-        friend_index.refresh_account(session, account.id)
-    return link
-
-
-def issue_access_token(
-    session: Session,
-    *,
-    app_id: int,
-    account_key: str,
-    scopes: list[str] | None = None,
-    lifetime: int = ACCESS_TOKEN_LIFETIME,
-) -> str:
-    """`talksocial token issue`: a new access token for the account in the app (linking it first
-    when needed). Returns the token; only its hash is stored."""
-    app = get_app(session, app_id)
-    account = get_account(session, account_key)
-    ensure_link(session, app, account, scopes)
-    token = new_token()
-    issued = now(session)
-    session.add(
-        Token(
-            token_sha256=sha256_hex(token),
-            kind="access",
-            app_id=app.id,
-            account_id=account.id,
-            expires_at=issued + lifetime,
-            issued_at=issued,
-        )
-    )
-    return token
+    body = json.loads(state.value)
+    clear_world(session)
+    import_world(session, body["world"])
+    key_to_id = {a.key: a.id for a in session.scalars(select(Account))}
+    for ref, connected_at in body.get("connected_at", {}).items():
+        app_part, _, account_key = ref.partition(":")
+        account_id = key_to_id.get(account_key)
+        if account_id is not None:
+            session.execute(
+                update(Link)
+                .where(Link.app_id == int(app_part), Link.account_id == account_id)
+                .values(connected_at=connected_at)
+            )
+    clock.set_offset(session, float(body.get("clock_offset", 0.0)))
+    bump_version(session, new_epoch=True)

@@ -4,7 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-27 10:00:00.000000
 
-The page is then the stored elements joined (`api.wire.friends_page_json`): the page query
+The page is then the stored elements joined (`friends_page_json` of the API's wire module): the page query
 returns one column instead of five, and no element is built or serialised per request. On
 SQLite the rank indexes of 0004 now carry `element` after the rank, so a page is still read from
 the index alone; on PostgreSQL they stay narrow.
@@ -12,6 +12,9 @@ the index alone; on PostgreSQL they stay narrow.
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 import sqlalchemy as sa
 from alembic import op
 
@@ -33,9 +36,22 @@ def _sqlite_indexes(payload: list[str], trailing_favorite: bool) -> list[tuple[s
     ]
 
 
-def upgrade() -> None:
-    from talksocial.api.wire import friend_element_json
+# A frozen copy of the element encoding as it was when this migration was written
+# (`storage.elements.friend_element_json`): a migration must write what it wrote then, whatever
+# the live code becomes, so it imports nothing of talksocial.
+def friend_element_json(
+    user_id: int, uuid: str, nickname: str, thumbnail_url: str | None, favorite: int
+) -> bytes:
+    element: dict[str, Any] = {"profile_nickname": nickname}
+    if thumbnail_url is not None:
+        element["profile_thumbnail_image"] = thumbnail_url
+    element["id"] = user_id
+    element["uuid"] = uuid
+    element["favorite"] = bool(favorite)
+    return orjson.dumps(element)
 
+
+def upgrade() -> None:
     bind = op.get_bind()
     op.add_column("friend_rows", sa.Column("element", sa.LargeBinary(), nullable=True))
     rows = bind.execute(

@@ -1,0 +1,169 @@
+"""Apps: create, change, regenerate keys, delete (with everything that belongs to the app).
+
+Every function runs inside the caller's transaction; a refused edit raises a `StorageError`."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from talksocial.domain.consent import required_items, validate_consent_items
+from talksocial.domain.secrets import sha256_hex
+from talksocial.storage import fields as f
+from talksocial.storage import friend_index
+from talksocial.storage.errors import Conflict, InvalidInput, NotFound
+from talksocial.storage.models import (
+    Account,
+    App,
+    AuthCode,
+    FaultRule,
+    FriendCount,
+    FriendRow,
+    Link,
+    QuotaLimit,
+    QuotaUsage,
+    Token,
+    TokenIssuance,
+)
+from talksocial.storage.versions import bump_version
+
+APP_FIELDS = ("id", "name", "rest_api_key", "admin_key", "client_secret", "redirect_uris",
+              "consent_items")
+
+
+def list_apps(session: Session) -> list[App]:
+    return list(session.scalars(select(App).order_by(App.id)))
+
+
+def get_app(session: Session, app_id: int) -> App:
+    app = session.get(App, app_id) if isinstance(app_id, int) else None
+    if app is None:
+        raise NotFound(f"unknown app {app_id}")
+    return app
+
+
+def _check_key_free(session: Session, key: str, name: str, app_id: int | None) -> None:
+    digest = sha256_hex(key)
+    holder = session.scalar(
+        select(App.id).where(
+            (App.rest_api_key_sha256 == digest) | (App.admin_key_sha256 == digest)
+        )
+    )
+    if holder is not None and holder != app_id:
+        raise Conflict(f"{name}: the key is taken by app {holder}")
+
+
+def create_app(session: Session, fields: Mapping[str, Any]) -> App:
+    """`fields` as a seed file's app (`id` generated when left out; keys generated too)."""
+    f.only_keys(fields, APP_FIELDS, "app")
+    if fields.get("id") is not None:
+        app_id = f.integer(fields["id"], "id")
+        if session.get(App, app_id) is not None:
+            raise Conflict(f"app {app_id} exists")
+    else:
+        app_id = (session.scalar(select(func.max(App.id))) or 1000) + 1
+    app = App(id=app_id, name=f"App {app_id}", redirect_uris="[]", consent_items="{}")
+    rest = fields.get("rest_api_key") or secrets.token_hex(16)
+    admin = fields.get("admin_key") or secrets.token_hex(16)
+    app.rest_api_key = f.string(rest, "rest_api_key", max_len=200)
+    app.admin_key = f.string(admin, "admin_key", max_len=200)
+    if app.rest_api_key == app.admin_key:
+        raise InvalidInput("rest_api_key and admin_key must differ")
+    _check_key_free(session, app.rest_api_key, "rest_api_key", None)
+    _check_key_free(session, app.admin_key, "admin_key", None)
+    app.rest_api_key_sha256 = sha256_hex(app.rest_api_key)
+    app.admin_key_sha256 = sha256_hex(app.admin_key)
+    _apply_app_fields(app, fields)
+    session.add(app)
+    session.flush()
+    return app
+
+
+def _apply_app_fields(app: App, fields: Mapping[str, Any]) -> None:
+    if "name" in fields:
+        app.name = f.string(fields["name"], "name", max_len=200)
+    if "client_secret" in fields:
+        app.client_secret = (
+            f.optional_string(fields["client_secret"], "client_secret", max_len=200) or None
+        )
+    if "redirect_uris" in fields:
+        app.redirect_uris = json.dumps(f.string_list(fields["redirect_uris"] or [], "redirect_uris"))
+    if "consent_items" in fields:
+        items = fields["consent_items"] or {}
+        if not isinstance(items, dict):
+            raise InvalidInput("consent_items must be an object")
+        problem = validate_consent_items(items)
+        if problem:
+            raise InvalidInput(f"consent_items: {problem}")
+        app.consent_items = json.dumps({str(k): str(v) for k, v in items.items()})
+
+
+def update_app(session: Session, app_id: int, changes: Mapping[str, Any]) -> App:
+    """Changes name, keys, secret, redirect URIs, consent items. An item the app stops using
+    leaves the agreed scopes of its links; an item made required that a link has not agreed to
+    is refused (as a seed file with that link would be)."""
+    f.only_keys(changes, [name for name in APP_FIELDS if name != "id"], "app")
+    app = get_app(session, app_id)
+    for key_field in ("rest_api_key", "admin_key"):
+        if key_field in changes:
+            value = f.string(changes[key_field], key_field, max_len=200)
+            _check_key_free(session, value, key_field, app.id)
+    rest = changes.get("rest_api_key", app.rest_api_key)
+    admin = changes.get("admin_key", app.admin_key)
+    if rest == admin:
+        raise InvalidInput("rest_api_key and admin_key must differ")
+    app.rest_api_key, app.admin_key = rest, admin
+    app.rest_api_key_sha256 = sha256_hex(rest)
+    app.admin_key_sha256 = sha256_hex(admin)
+    old_items = json.loads(app.consent_items)
+    _apply_app_fields(app, changes)
+    items: dict[str, str] = json.loads(app.consent_items)
+    if items != old_items:
+        required = required_items(items)
+        touched: list[int] = []
+        for link_row in session.scalars(select(Link).where(Link.app_id == app.id)):
+            scopes = json.loads(link_row.scopes)
+            missing = [item for item in required if item not in scopes]
+            if missing:
+                account = session.get(Account, link_row.account_id)
+                raise Conflict(
+                    f"consent_items: linked account {account.key if account else '?'!r} has not "
+                    f"agreed to required item {missing[0]!r}"
+                )
+            kept = [s for s in scopes if s in items]
+            if kept != scopes:
+                link_row.scopes = json.dumps(kept)
+                touched.append(link_row.account_id)
+        for account_id in touched:
+            friend_index.refresh_account(session, account_id)
+    session.flush()
+    return app
+
+
+def regenerate_keys(session: Session, app_id: int) -> App:
+    app = get_app(session, app_id)
+    return update_app(
+        session, app.id, {"rest_api_key": secrets.token_hex(16), "admin_key": secrets.token_hex(16)}
+    )
+
+
+def delete_app(session: Session, app_id: int) -> None:
+    """The app, its links, tokens, codes, faults and quotas; its friend index rows."""
+    app = get_app(session, app_id)
+    session.execute(delete(FriendRow).where(FriendRow.app_id == app.id))
+    session.execute(delete(FriendCount).where(FriendCount.app_id == app.id))
+    session.execute(delete(QuotaUsage).where(QuotaUsage.app_id == app.id))
+    session.execute(delete(TokenIssuance).where(TokenIssuance.app_id == app.id))
+    session.execute(delete(Token).where(Token.app_id == app.id))
+    session.execute(delete(AuthCode).where(AuthCode.app_id == app.id))
+    session.execute(delete(Link).where(Link.app_id == app.id))
+    session.execute(delete(FaultRule).where(FaultRule.app_id == app.id))
+    session.execute(delete(QuotaLimit).where(QuotaLimit.app_id == app.id))
+    session.delete(app)
+    session.flush()
+    bump_version(session)

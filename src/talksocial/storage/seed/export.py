@@ -1,0 +1,126 @@
+"""Exporting the stored world as a seed document (SPEC.md §8): secrets in their hashed forms,
+issued (not seeded) tokens included, so that loading the export gives the same world."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from talksocial.storage.models import Account, App, Friendship, Link, MultiProfile, Token
+
+
+def _format_instant(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+def export_world(session: Session) -> dict[str, Any]:
+    """The stored world as a seed document; secrets in their hashed forms (SPEC §8)."""
+    apps_out: list[dict[str, Any]] = []
+    for app in session.scalars(select(App).order_by(App.id)):
+        item: dict[str, Any] = {
+            "id": app.id,
+            "name": app.name,
+            "rest_api_key": app.rest_api_key,
+            "admin_key": app.admin_key,
+        }
+        if app.client_secret is not None:
+            item["client_secret"] = app.client_secret
+        item["redirect_uris"] = json.loads(app.redirect_uris)
+        item["consent_items"] = json.loads(app.consent_items)
+        apps_out.append(item)
+
+    accounts = list(session.scalars(select(Account).order_by(Account.position, Account.id)))
+    key_of = {a.id: a.key for a in accounts}
+    accounts_out: list[dict[str, Any]] = []
+    for account in accounts:
+        item = {"key": account.key, "talk_user": account.talk_user}
+        profile: dict[str, Any] = {"nickname": account.nickname}
+        if account.profile_image_url is not None:
+            profile["profile_image_url"] = account.profile_image_url
+        if account.thumbnail_url is not None:
+            profile["thumbnail_url"] = account.thumbnail_url
+        item["profile"] = profile
+        if account.has_account_profile:
+            acct = {
+                k: v
+                for k, v in (
+                    ("nickname", account.account_nickname),
+                    ("profile_image_url", account.account_profile_image_url),
+                    ("thumbnail_url", account.account_thumbnail_url),
+                    ("email", account.email),
+                )
+                if v is not None
+            }
+            item["account_profile"] = acct
+        if account.password_hash is not None:
+            item["password_hash"] = account.password_hash
+        friendships = list(
+            session.scalars(
+                select(Friendship)
+                .where(Friendship.owner_id == account.id)
+                .order_by(Friendship.position, Friendship.friend_id)
+            )
+        )
+        multi = list(
+            session.scalars(
+                select(MultiProfile)
+                .where(MultiProfile.account_id == account.id)
+                .order_by(MultiProfile.position, MultiProfile.id)
+            )
+        )
+        if multi:
+            mps = []
+            for mp in multi:
+                mp_item: dict[str, Any] = {"key": mp.key, "nickname": mp.nickname}
+                if mp.profile_image_url is not None:
+                    mp_item["profile_image_url"] = mp.profile_image_url
+                if mp.thumbnail_url is not None:
+                    mp_item["thumbnail_url"] = mp.thumbnail_url
+                mp_item["shown_to"] = [
+                    key_of[f.friend_id] for f in friendships if f.shown_profile_id == mp.id
+                ]
+                mps.append(mp_item)
+            item["multi_profiles"] = mps
+        item["friends"] = [
+            {
+                "account": key_of[f.friend_id],
+                "favorite": f.favorite,
+                "hidden": f.hidden,
+                "blocked": f.blocked,
+            }
+            for f in friendships
+        ]
+        accounts_out.append(item)
+
+    links_out = [
+        {
+            "app": link.app_id,
+            "account": key_of[link.account_id],
+            "user_id": link.user_id,
+            "uuid": link.uuid,
+            "scopes": json.loads(link.scopes),
+        }
+        for link in session.scalars(select(Link).order_by(Link.app_id, Link.position, Link.user_id))
+    ]
+    tokens_out = [
+        {
+            "app": token.app_id,
+            "account": key_of[token.account_id],
+            "access_token_sha256": token.token_sha256,
+            "expires_at": _format_instant(token.expires_at),
+        }
+        for token in session.scalars(
+            select(Token)
+            .where(Token.kind == "access")
+            .order_by(Token.seeded.desc(), Token.position, Token.id)
+        )
+    ]
+    return {"apps": apps_out, "accounts": accounts_out, "links": links_out, "tokens": tokens_out}
+
+
+def dump_world(world: dict[str, Any]) -> str:
+    return json.dumps(world, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,11 @@
+"""The one Kakao code table: `BY_CODE` is read from the error classes."""
+
+from __future__ import annotations
+
+from talksocial.domain import errors
+
+
+def test_by_code_holds_every_error_class_by_its_code() -> None:
+    assert sorted(errors.BY_CODE) == [-501, -402, -401, -101, -10, -3, -2, -1]
+    for code, cls in errors.BY_CODE.items():
+        assert cls.code == code and issubclass(cls, errors.KakaoError)
