@@ -238,20 +238,72 @@ def test_refresh_rotation_at_the_30_day_boundary(make_server: MakeServer) -> Non
     }
     assert body["refresh_token_expires_in"] == 5183999
     assert body["refresh_token"] != tokens["refresh_token"]
-    expect_login_error(
-        refresh(server, CLIENT, tokens["refresh_token"]), 400, "invalid_grant", "KOE322"
-    )
     # The access token issued without rotation lives until it expires.
     assert api_ok(server, before["access_token"]) and api_ok(server, body["access_token"])
     # The new refresh token has its full life: 59 more days without rotation.
     advance_clock(server, 20 * DAY)
     later = refresh(server, CLIENT, body["refresh_token"]).json()
     assert "refresh_token" not in later
-    # ... and past its end it is refused.
+    # ... and past its end it is refused, as is the one it replaced.
     advance_clock(server, 41 * DAY)
     expect_login_error(
         refresh(server, CLIENT, body["refresh_token"]), 400, "invalid_grant", "KOE322"
     )
+    expect_login_error(
+        refresh(server, CLIENT, tokens["refresh_token"]), 400, "invalid_grant", "KOE322"
+    )
+
+
+def test_a_replayed_rotated_refresh_token_revokes_what_replaced_it(
+    make_server: MakeServer,
+) -> None:
+    """RFC 9700 §4.14.2: a rotated refresh token presented again was stolen or leaked; the
+    refresh token that replaced it and the access tokens issued with them stop working."""
+    server = make_server(seed=login_world())
+    tokens = tokens_for(server, CLIENT, "muzi", untick=("openid",))
+    advance_clock(server, 5183999 - 30 * DAY + 10)
+    first = refresh(server, CLIENT, tokens["refresh_token"]).json()
+    assert "refresh_token" in first  # rotated
+    advance_clock(server, 5183999 - 30 * DAY + 10)  # the new one is near its end in turn
+    second = refresh(server, CLIENT, first["refresh_token"]).json()
+    assert "refresh_token" in second  # rotated again: a chain of two replacements
+    assert api_ok(server, second["access_token"])
+    # The first refresh token, presented again: KOE322, and the whole chain is revoked.
+    expect_login_error(
+        refresh(server, CLIENT, tokens["refresh_token"]), 400, "invalid_grant", "KOE322"
+    )
+    revoked = server.get("/v1/user/access_token_info", headers=bearer(second["access_token"]))
+    assert revoked.status_code == 401 and revoked.json() == TOKEN_NOT_FOUND
+    for refresh_token in (second["refresh_token"], first["refresh_token"],
+                          tokens["refresh_token"]):
+        expect_login_error(
+            refresh(server, CLIENT, refresh_token), 400, "invalid_grant", "KOE322"
+        )
+    # A made-up refresh token revokes nothing of anyone's.
+    other = tokens_for(server, CLIENT, "jordy", untick=("openid",))
+    expect_login_error(refresh(server, CLIENT, "made-up"), 400, "invalid_grant", "KOE322")
+    assert api_ok(server, other["access_token"])
+
+
+def test_a_code_issued_without_pkce_is_not_exchanged_with_a_verifier(
+    server: LiveServer, user: str
+) -> None:
+    """RFC 9700 §2.1.1: a verifier for a code without a challenge is a downgrade."""
+    verifier, _ = pkce_pair()
+    code = LoginBrowser(server).code(CLIENT, user)["code"]
+    expect_login_error(
+        exchange(server, CLIENT, code, code_verifier=verifier), 400, "invalid_grant", "KOE320"
+    )
+    assert exchange(server, CLIENT, code).status_code == 200  # the refusal did not use it
+
+
+def test_a_token_request_may_leave_redirect_uri_out(server: LiveServer, user: str) -> None:
+    """As real Kakao accepts it (social-auth-core's Kakao backend never sends one)."""
+    code = LoginBrowser(server).code(CLIENT, user)["code"]
+    response = server.post("/oauth/token", data={"grant_type": "authorization_code",
+                                                 "client_id": CLIENT, "code": code})
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "bearer"
 
 
 def test_access_token_issuance_limit(make_server: MakeServer) -> None:

@@ -132,12 +132,20 @@ def exchange_code(
         raise codes.CodeReused(row.id)
     if row.expires_at <= now:
         raise errors.code_not_found()
-    redirect_uri = params.get("redirect_uri") or ""
-    if not hmac.compare_digest(redirect_uri.encode("utf-8"), row.redirect_uri.encode("utf-8")):
-        raise errors.InvalidGrant("KOE320", "redirect_uri mismatch")
-    if row.code_challenge is not None and not pkce.verify(
-        params.get("code_verifier"), row.code_challenge
+    # A token request may leave redirect_uri out, as real Kakao accepts (social-auth-core's
+    # Kakao backend never sends it); one that names it must name the code's exactly.
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is not None and not hmac.compare_digest(
+        redirect_uri.encode("utf-8"), row.redirect_uri.encode("utf-8")
     ):
+        raise errors.InvalidGrant("KOE320", "redirect_uri mismatch")
+    verifier = params.get("code_verifier")
+    if row.code_challenge is None:
+        if verifier is not None:
+            # A downgrade (RFC 9700 §2.1.1): a verifier for a code issued without a challenge
+            # means the authorization request was not the one this client sent.
+            raise errors.InvalidGrant("KOE320", "code_verifier sent for a code without PKCE")
+    elif not pkce.verify(verifier, row.code_challenge):
         raise errors.InvalidGrant("KOE320", "code_verifier mismatch")
     link = lock_link(session, app.id, row.account_id)
     if link is None:
@@ -176,6 +184,15 @@ def exchange_code(
     )
 
 
+class RefreshTokenReplayed(Exception):
+    """A rotated refresh token presented again: the tokens that replaced it are to be revoked
+    (in a unit of work of its own: the failed grant rolls back), and the answer is KOE322."""
+
+    def __init__(self, token_id: int) -> None:
+        self.token_id = token_id
+        super().__init__(f"replaced refresh token {token_id} presented again")
+
+
 def refresh(
     session: Session, app: App, params: Mapping[str, str], *, issuer: str, now: float
 ) -> dict[str, Any]:
@@ -183,6 +200,10 @@ def refresh(
     30 days left; it then replaces the old one, which stops working (KOE322)."""
     value = params.get("refresh_token")
     row = stored_tokens.find_token(session, value, "refresh") if value else None
+    if row is None and value:
+        replaced = stored_tokens.find_replaced_refresh_token(session, value)
+        if replaced is not None and replaced.app_id == app.id:
+            raise RefreshTokenReplayed(replaced.id)
     if row is None or row.app_id != app.id or row.expires_at <= now:
         raise errors.bad_refresh_token()
     link = lock_link(session, app.id, row.account_id)

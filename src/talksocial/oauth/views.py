@@ -369,6 +369,11 @@ def _token(ctx: ServerContext, params: dict[str, str], issuer: str) -> Response:
             revoked = stored_tokens.revoke_code_tokens(s, reused.code_id)
         log.warning("authorization code reused: revoked %d token(s)", revoked)
         return _oauth_error(errors.code_not_found())
+    except tokens.RefreshTokenReplayed as replayed:
+        with transaction(ctx.sessions) as s:
+            revoked = stored_tokens.revoke_refresh_chain(s, replayed.token_id)
+        log.warning("rotated refresh token presented again: revoked %d token(s)", revoked)
+        return _oauth_error(errors.bad_refresh_token())
 
 
 async def token(request: Request) -> Response:

@@ -155,16 +155,47 @@ def record_issuance(
 # --- revocation ----------------------------------------------------------------------------------
 
 
+#: The kind of a rotated refresh token's row: kept (with `refresh_token_id` pointing at the
+#: token that replaced it) so that presenting it again is told apart from a forgery.
+REPLACED = "replaced"
+
+
 def replace_refresh_token(session: Session, old: Token, new: Token) -> None:
     """Access tokens issued with the old refresh token now belong to the new one (logout of any
-    of them ends the chain); the old refresh token is gone."""
+    of them ends the chain); the old refresh token stops working, and is remembered as replaced
+    by the new one."""
     session.execute(
         update(Token)
         .where(Token.refresh_token_id == old.id)
         .values(refresh_token_id=new.id)
         .execution_options(synchronize_session=False)
     )
-    session.delete(old)
+    old.kind = REPLACED
+    old.refresh_token_id = new.id
+
+
+def find_replaced_refresh_token(session: Session, value: str) -> Token | None:
+    return find_token(session, value, REPLACED)
+
+
+def revoke_refresh_chain(session: Session, token_id: int) -> int:
+    """A rotated refresh token presented again (RFC 9700 §4.14.2: stolen, or the client is
+    confused): every refresh token that replaced it, down to the live one, and every access
+    token issued with them are deleted. Returns how many tokens were deleted."""
+    chain: list[int] = []
+    current = session.get(Token, token_id)
+    while current is not None and current.id not in chain:
+        chain.append(current.id)
+        successor = current.refresh_token_id if current.kind != "access" else None
+        current = session.get(Token, successor) if successor is not None else None
+    if not chain:
+        return 0
+    result = session.execute(
+        delete(Token)
+        .where((Token.id.in_(chain)) | (Token.refresh_token_id.in_(chain) & (Token.kind == "access")))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def revoke_code_tokens(session: Session, code_id: int) -> int:
