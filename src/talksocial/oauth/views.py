@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
@@ -20,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from talksocial.domain.secrets import hash_password, verify_password
+from talksocial.domain.throttle import ACCOUNT_RULE, ADDRESS_RULE, seconds_locked
 from talksocial.oauth import codes, errors, idtoken, pages, sessions, tokens
 from talksocial.oauth.authorize import (
     AuthorizeRequest,
@@ -29,6 +31,7 @@ from talksocial.oauth.authorize import (
     redirect_with,
 )
 from talksocial.storage import clock
+from talksocial.storage import login as login_store
 from talksocial.storage import tokens as stored_tokens
 from talksocial.storage.accounts import account_profile
 from talksocial.storage.db import run_with_retry, transaction
@@ -54,6 +57,7 @@ class BrowserRequest:
     cookie: str | None
     secure: bool
     base_url: str
+    client_address: str
 
 
 def _browser(request: Request, ctx: ServerContext) -> BrowserRequest:
@@ -61,6 +65,7 @@ def _browser(request: Request, ctx: ServerContext) -> BrowserRequest:
         cookie=request.cookies.get(sessions.COOKIE_NAME),
         secure=request.url.scheme == "https",
         base_url=ctx.base_url(request),
+        client_address=request.client.host if request.client else "-",
     )
 
 
@@ -276,6 +281,24 @@ def _login(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) 
         areq, login = prologue
         name = fields.get("account", "")
         password = fields.get("password", "")
+        # Wrong passwords are counted per account name and per client address; while either
+        # is locked the password is not even checked (docs/server/security.md#login).
+        account_key, address_key = f"account:{name[:200]}", f"address:{br.client_address}"
+        locked = max(
+            seconds_locked(login_store.failure_count(s, account_key), now),
+            seconds_locked(login_store.failure_count(s, address_key), now),
+        )
+        if locked > 0:
+            minutes = max(1, math.ceil(locked / 60))
+            return _login_page(
+                s,
+                areq,
+                login,
+                error=f"Too many wrong passwords. Logging in is paused for this account or "
+                f"this network; try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                account=name,
+                status_code=429,
+            )
         account = _find_account(s, name)
         if account is None:
             verify_password(password, _DUMMY_PASSWORD_HASH)
@@ -285,6 +308,8 @@ def _login(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) 
         else:
             ok = True  # an account without a password (the account chooser)
         if not ok or account is None:
+            login_store.record_failure(s, account_key, ACCOUNT_RULE, now)
+            login_store.record_failure(s, address_key, ADDRESS_RULE, now)
             return _login_page(
                 s,
                 areq,
@@ -293,6 +318,7 @@ def _login(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) 
                 account=name,
                 status_code=400,
             )
+        login_store.clear_failures(s, account_key)
         _, cookie = sessions.log_in(s, login, account.id, now)
         response = _redirect("/oauth/authorize?" + areq.continuation_query())
         _set_cookie(response, cookie, br.secure)

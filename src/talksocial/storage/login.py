@@ -10,7 +10,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from talksocial.domain.secrets import new_token, sha256_hex
-from talksocial.storage.models import AuthCode, LoginSession
+from talksocial.domain.throttle import FailureCount, ThrottleRule, after_failure
+from talksocial.storage.models import AuthCode, LoginSession, LoginThrottle
 
 # --- authorization codes ---------------------------------------------------------------------
 
@@ -101,3 +102,29 @@ def add_login_session(
 
 def delete_login_session(session: Session, row: LoginSession) -> None:
     session.delete(row)
+
+
+# --- wrong passwords (domain.throttle) ----------------------------------------------------------
+
+
+def failure_count(session: Session, key: str) -> FailureCount | None:
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        return None
+    return FailureCount(row.failures, row.window_start, row.locked_until)
+
+
+def record_failure(session: Session, key: str, rule: ThrottleRule, now: float) -> FailureCount:
+    count = after_failure(failure_count(session, key), rule, now)
+    row = session.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(key=key)
+        session.add(row)
+    row.failures, row.window_start, row.locked_until = (
+        count.failures, count.window_start, count.locked_until
+    )
+    return count
+
+
+def clear_failures(session: Session, key: str) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

@@ -349,3 +349,15 @@ class JournalEntry(Base):
     code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     duration_ms: Mapped[float] = mapped_column(Float)
     fault_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Wrong passwords per account or client address (`domain.throttle`): shared by every
+    worker, so a guesser cannot spread attempts across them."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[float] = mapped_column(Float)
+    locked_until: Mapped[float] = mapped_column(Float)

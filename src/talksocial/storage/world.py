@@ -24,6 +24,7 @@ from talksocial.storage.models import (
     JournalEntry,
     Link,
     LoginSession,
+    LoginThrottle,
     MultiProfile,
     QuotaLimit,
     QuotaUsage,
@@ -88,9 +89,10 @@ def drop_startup_snapshot(session: Session) -> None:
 
 
 def clear_world(session: Session) -> None:
-    """Deletes every app, account, link, token, code, login session, fault, quota and journal
-    entry (the signing keys and the start-up snapshot stay)."""
-    for model in (FriendRow, FriendCount, TokenIssuance, LoginSession, AuthCode, Token, FaultRule,
+    """Deletes every app, account, link, token, code, login session, wrong-password count,
+    fault, quota and journal entry (the signing keys and the start-up snapshot stay)."""
+    for model in (FriendRow, FriendCount, TokenIssuance, LoginSession, LoginThrottle, AuthCode,
+                  Token, FaultRule,
                   QuotaLimit, QuotaUsage, JournalEntry, Link, Friendship, MultiProfile, Account,
                   App):
         session.execute(delete(model))
