@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from talksocial.domain.consent import required_items, validate_consent_items
+from talksocial.domain.origins import is_origin
 from talksocial.domain.secrets import sha256_hex
 from talksocial.storage import fields as f
 from talksocial.storage import friend_index
@@ -33,7 +34,7 @@ from talksocial.storage.models import (
 from talksocial.storage.versions import bump_version
 
 APP_FIELDS = ("id", "name", "rest_api_key", "admin_key", "client_secret", "redirect_uris",
-              "consent_items")
+              "consent_items", "web_domains")
 
 
 def list_apps(session: Session) -> list[App]:
@@ -93,6 +94,15 @@ def _apply_app_fields(app: App, fields: Mapping[str, Any]) -> None:
         )
     if "redirect_uris" in fields:
         app.redirect_uris = json.dumps(f.string_list(fields["redirect_uris"] or [], "redirect_uris"))
+    if "web_domains" in fields:
+        domains = f.string_list(fields["web_domains"] or [], "web_domains")
+        for i, domain in enumerate(domains):
+            if not is_origin(domain):
+                raise InvalidInput(
+                    f"web_domains[{i}] must be an origin such as http://localhost:3000 "
+                    f"(scheme, host and port only, lower case): {domain!r}"
+                )
+        app.web_domains = json.dumps(domains)
     if "consent_items" in fields:
         items = fields["consent_items"] or {}
         if not isinstance(items, dict):

@@ -40,6 +40,8 @@ class App(Base):
     # Kept retrievable like the keys; None when the app has no secret.
     client_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     redirect_uris: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    # Origins of the app's web pages (JSON list): CORS, the Message API's scrap.
+    web_domains: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     consent_items: Mapped[str] = mapped_column(Text, default="{}")  # JSON {item: setting}
 
 

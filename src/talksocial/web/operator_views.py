@@ -33,6 +33,7 @@ def app_view(app: App) -> dict[str, Any]:
         "admin_key": app.admin_key,
         "client_secret": app.client_secret,
         "redirect_uris": json.loads(app.redirect_uris),
+        "web_domains": json.loads(app.web_domains),
         "consent_items": json.loads(app.consent_items),
     }
 

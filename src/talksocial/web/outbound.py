@@ -14,30 +14,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
+
+from talksocial.domain.origins import origin_of
+
+__all__ = ["MAX_BODY_BYTES", "TIMEOUT_SECONDS", "OutboundResult", "fetch", "origin_of"]
 
 TIMEOUT_SECONDS = 3.0
 MAX_BODY_BYTES = 1_000_000
 USER_AGENT = "talksocial (+https://github.com/talksocial)"
-
-
-def origin_of(url: str) -> str | None:
-    """`scheme://host[:port]`, lowercased, with the default port left out; None for anything
-    that is not an absolute http(s) URL."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default = 443 if parts.scheme == "https" else 80
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ def export_world(session: Session) -> dict[str, Any]:
         if app.client_secret is not None:
             item["client_secret"] = app.client_secret
         item["redirect_uris"] = json.loads(app.redirect_uris)
+        web_domains = json.loads(app.web_domains)
+        if web_domains:
+            item["web_domains"] = web_domains
         item["consent_items"] = json.loads(app.consent_items)
         apps_out.append(item)
 

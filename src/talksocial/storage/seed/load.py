@@ -116,6 +116,7 @@ def _load_apps(session: Session, raws: list[dict[str, Any]]) -> None:
         app.admin_key_sha256 = sha256_hex(app.admin_key)
         app.client_secret = raw.get("client_secret")
         app.redirect_uris = json.dumps(list(raw.get("redirect_uris") or []))
+        app.web_domains = json.dumps(list(raw.get("web_domains") or []))
         app.consent_items = json.dumps(dict(raw.get("consent_items") or {}))
     session.flush()
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from talksocial.domain.consent import required_items, validate_consent_items
+from talksocial.domain.origins import is_origin
 from talksocial.domain.secrets import is_password_hash, sha256_hex
 from talksocial.storage.profiles import MAX_MULTI_PROFILES
 from talksocial.storage.seed.parse import SeedError
@@ -18,6 +19,7 @@ from talksocial.storage.seed.parse import SeedError
 _MAX_EXPIRES_IN = 10**11
 
 APP_FIELDS = {"id", "name", "rest_api_key", "admin_key", "client_secret", "redirect_uris",
+              "web_domains",
               "consent_items"}
 ACCOUNT_FIELDS = {"key", "talk_user", "profile", "account_profile", "multi_profiles", "friends",
                   "password", "password_hash"}
@@ -151,6 +153,15 @@ def validate_apps(apps: list[Any], known: Known) -> None:
         uris = _opt(app, "redirect_uris", list, p) or []
         for j, uri in enumerate(uris):
             _expect(uri, str, f"{p}.redirect_uris[{j}]")
+        domains = _opt(app, "web_domains", list, p) or []
+        for j, domain in enumerate(domains):
+            _expect(domain, str, f"{p}.web_domains[{j}]")
+            if not is_origin(domain):
+                raise SeedError(
+                    f"{p}.web_domains[{j}]",
+                    "must be an origin such as http://localhost:3000 (scheme, host and port "
+                    "only, lower case)",
+                )
         items = _opt(app, "consent_items", dict, p) or {}
         problem = validate_consent_items(items)
         if problem:
