@@ -13,13 +13,12 @@ address or one of `--allowed-hosts`: a page on another site whose name an attack
 from __future__ import annotations
 
 import hmac
-import ipaddress
 from dataclasses import dataclass
 
 from starlette.types import Scope
 
 from talksocial.config import Config
-from talksocial.web.context import host_allowed, host_name
+from talksocial.web.context import host_allowed, host_name, is_loopback_name
 
 HEADER = "x-talksocial-operator-token"
 
@@ -42,15 +41,10 @@ class Refusal:
 
 
 def is_loopback(host: str | None) -> bool:
+    """A loopback name or address, bracketed IPv6 included (`[::1]`)."""
     if not host:
         return False
-    host = host.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_name(host.strip("[]").lower())
 
 
 def decide(
