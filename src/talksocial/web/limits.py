@@ -56,8 +56,12 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared, chunked = _declared_body(scope)
+        if declared is None and not chunked:
+            # No body at all (a GET on the hot path): nothing to bound, nothing to wrap.
+            await self.app(scope, receive, send)
+            return
         limit = self.limit_for(scope)
-        declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(BodyTooLarge(limit), scope, receive, send)
             return
@@ -91,12 +95,17 @@ class BodyLimitMiddleware:
             await _refuse(exc, scope, receive, send)
 
 
-def _content_length(scope: Scope) -> int | None:
+def _declared_body(scope: Scope) -> tuple[int | None, bool]:
+    """The Content-Length (None without one), and whether a Transfer-Encoding streams a body."""
+    length: int | None = None
+    chunked = False
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             text = value.strip()
-            return int(text) if text.isdigit() else None
-    return None
+            length = int(text) if text.isdigit() and len(text) < 20 else 2**63
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked
 
 
 async def _refuse(exc: HTTPException, scope: Scope, receive: Receive, send: Send) -> None:
