@@ -450,7 +450,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
-    base = settings.public_url or f"http://{shown_host}:{args.port}"
+    # A wildcard bind (0.0.0.0 in a container) is tried on loopback.
+    base = _served_base(settings)
     token = DEMO_ACCESS_TOKEN if args.demo else "${ACCESS_TOKEN}"
     print(f"talksocial listening on http://{shown_host}:{args.port} "
           f"({args.workers} worker{'s' if args.workers != 1 else ''}, database {url})")
