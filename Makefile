@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck docs docs-serve pytest pytest-postgres bench screenshots clean
+.PHONY: install run test lint typecheck docs docs-serve pytest pytest-postgres bench screenshots clean image
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,17 @@ docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict -a 127.0.0.1:8001
 
 test: lint typecheck docs pytest pytest-postgres
+
+# The container image (Containerfile; docs/server/container.md) with podman, else docker:
+# `make image`, `make image IMAGE=talksocial:dev IMAGE_ARGS="--build-arg BASE=python:3.13-slim"`.
+# With podman: the docker format (an OCI image drops HEALTHCHECK), and no layer cache (buildah's
+# cache does not look into the bind-mounted source, so a cached layer could hold an older
+# talksocial). The test that builds and runs it on these machines is tests/container/.
+IMAGE ?= talksocial:latest
+ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+image:
+	$(ENGINE) build $(if $(filter podman,$(notdir $(ENGINE))),--format docker --layers=false) \
+	  -f Containerfile -t $(IMAGE) $(IMAGE_ARGS) .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -4,7 +4,7 @@
                      [--public-url URL] [--workers N] [--demo] [--operator-token TOKEN]
                      [--allowed-hosts H,..] [--forwarded-allow-ips IP,..]
                      [--access-log|--no-access-log] [--db-pool-size N]
-                     [--shutdown-timeout SECONDS]
+                     [--shutdown-timeout SECONDS] [--open-control-plane]
     talksocial seed FILE [--database URL]
     talksocial token issue --app APP_ID --account KEY [--scopes a,b] [--database URL]
     talksocial db upgrade [--database URL]
@@ -115,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="token the control plane /_talksocial/ and the console require (default: "
         "$TALKSOCIAL_OPERATOR_TOKEN; without one they answer on a loopback bind only)",
+    )
+    serve.add_argument(
+        "--open-control-plane",
+        action="store_true",
+        help="without an operator token, open the control plane and console on any bind "
+        "address, e.g. 0.0.0.0 in a container published on the host's loopback (default: "
+        "$TALKSOCIAL_OPEN_CONTROL_PLANE=1; a request's Host must still be a loopback name or "
+        "one of --allowed-hosts)",
     )
 
     seed = commands.add_parser("seed", help="load a seed file (JSON or YAML)")
@@ -390,6 +398,8 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config
     if not 0 < args.body_timeout <= 3600:
         raise ValueError("--body-timeout must be between 0 and 3600 seconds")
     snapshot_max = environ.get(config.ENV_SNAPSHOT_MAX, "")
+    open_control_plane = args.open_control_plane or config.env_flag(
+        config.ENV_OPEN_CONTROL_PLANE, environ.get(config.ENV_OPEN_CONTROL_PLANE))
     return config.Config(
         database_url=config.database_url(args.database, environ),
         public_url=args.public_url or environ.get(config.ENV_PUBLIC_URL) or None,
@@ -397,6 +407,7 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config
         bind_host=args.host,
         bind_port=args.port,
         operator_token=args.operator_token or environ.get(config.ENV_OPERATOR_TOKEN) or None,
+        open_control_plane=open_control_plane,
         forwarded_allow_ips=forwarded,
         access_log=args.access_log,
         max_import_bytes=args.max_import_bytes,
@@ -439,11 +450,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
-    base = settings.public_url or f"http://{shown_host}:{args.port}"
+    # A wildcard bind (0.0.0.0 in a container) is tried on loopback.
+    base = _served_base(settings)
     token = DEMO_ACCESS_TOKEN if args.demo else "${ACCESS_TOKEN}"
     print(f"talksocial listening on http://{shown_host}:{args.port} "
           f"({args.workers} worker{'s' if args.workers != 1 else ''}, database {url})")
-    print(operator.describe(settings.operator_token, args.host))
+    print(operator.describe(settings.operator_token, args.host, settings.open_control_plane))
     _show_generated(generated)
     print("try:")
     print(f'  curl -s "{base}/v1/api/talk/friends?limit=3" -H "Authorization: Bearer {token}"')

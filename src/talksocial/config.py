@@ -20,6 +20,7 @@ ENV_OPERATOR_TOKEN = "TALKSOCIAL_OPERATOR_TOKEN"
 ENV_ALLOWED_HOSTS = "TALKSOCIAL_ALLOWED_HOSTS"
 ENV_FORWARDED_ALLOW_IPS = "TALKSOCIAL_FORWARDED_ALLOW_IPS"
 ENV_DB_POOL_SIZE = "TALKSOCIAL_DB_POOL_SIZE"
+ENV_OPEN_CONTROL_PLANE = "TALKSOCIAL_OPEN_CONTROL_PLANE"
 ENV_SNAPSHOT_MAX = "TALKSOCIAL_SNAPSHOT_MAX_FRIEND_ENTRIES"
 #: The hand-off from the CLI to its worker processes (not for users to set).
 ENV_WORKER_CONFIG = "TALKSOCIAL_WORKER_CONFIG"
@@ -37,6 +38,16 @@ DEFAULT_SNAPSHOT_MAX_FRIEND_ENTRIES = 200_000
 
 def split_list(raw: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (raw or "").split(",") if item.strip())
+
+
+def env_flag(name: str, raw: str | None) -> bool:
+    """A yes/no variable: 1/true/yes/on or 0/false/no/off/empty (any case); else ValueError."""
+    value = (raw or "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), not {raw!r}")
 
 
 def database_url(flag: str | None, environ: Mapping[str, str]) -> str:
@@ -66,6 +77,10 @@ class Config:
     #: Required of every control-plane and console request when set; without one the control
     #: plane is open on a loopback-bound server only.
     operator_token: str | None = None
+    #: Without an operator token, open the control plane and console on any bind address, not
+    #: only on loopback (`--open-control-plane`): for a container whose port is published on the
+    #: host's loopback. The Host rule still applies. No effect with an operator token.
+    open_control_plane: bool = False
     #: Peers whose X-Forwarded-Proto/Host are honoured (comma list of addresses or networks,
     #: `*` for every peer); None: no peer.
     forwarded_allow_ips: str | None = None

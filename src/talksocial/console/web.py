@@ -48,9 +48,9 @@ SECURITY_HEADERS = {
 
 
 class Mode(Enum):
-    OPEN = "open"  # no operator token, bound to loopback
+    OPEN = "open"  # no operator token, bound to loopback (or opened: --open-control-plane)
     TOKEN = "token"  # an operator token is configured: log in with it
-    CLOSED = "closed"  # no operator token and reachable from other machines
+    CLOSED = "closed"  # no operator token, reachable from other machines, not opened
     FOREIGN_HOST = "foreign_host"  # no operator token and a Host that does not name us
 
 
@@ -66,7 +66,7 @@ def operator_rule(request: Request) -> Rule:
     token = config.operator_token
     if token is not None:
         return Rule(Mode.TOKEN, token)
-    if not operator.is_loopback(operator.bind_host(config, request.scope)):
+    if operator.is_off(config, request.scope):
         return Rule(Mode.CLOSED, None)
     if not operator.host_names_this_server(config, request.scope):
         return Rule(Mode.FOREIGN_HOST, None)
