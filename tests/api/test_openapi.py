@@ -425,14 +425,14 @@ def test_control_endpoints_are_left_out_of_the_run() -> None:
     assert paths == {PROFILE, FRIENDS, PROFILES, "/openapi.json"}
 
 
-def test_live_server_conforms_to_the_document(demo_server: LiveServer) -> None:
+def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> None:
     """The schemathesis engine (what its CLI runs) over every documented operation except the
     server's control endpoints. Run in-process rather than through schemathesis's pytest plugin,
     whose `from_fixture` does not work with pytest 9.2 (it sets `Node._nodeid`, gone there)."""
     schema = without_control_endpoints(
         schemathesis.openapi.from_url(
-            demo_server.base_url + "/openapi.json",
-            config=_schemathesis_config(demo_server.base_url),
+            live_demo_server.base_url + "/openapi.json",
+            config=_schemathesis_config(live_demo_server.base_url),
         )
     )
     failures: list[str] = []

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from talksocial.storage.db import make_engine, make_sessionmaker, transaction
 from talksocial.storage.seed import load_world
 from tests.api.worlds import account, app, bearer, expect, friend, link, token, world
-from tests.support.server import LiveServer, start_server
+from tests.support.inprocess import start_inprocess_server
+from tests.support.server import LiveServer
 
 PATH = "/v1/api/talk/friends"
 APP = 70
@@ -190,7 +191,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def walk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     seed = world(apps=[app(APP)], accounts=[], links=[], tokens=[])
-    server = start_server(tmp_path_factory.mktemp("walk"), seed=seed)
+    server = start_inprocess_server(tmp_path_factory.mktemp("walk"), seed=seed)
     try:
         yield server
     finally:
@@ -273,7 +274,7 @@ def test_walk_returns_every_friend_once_in_order(
     n = next(_example_ids)
     seed, listable = build_owner(n, scenario["entries"])
     add_world(seed)
-    with httpx.Client(base_url=walk_server.base_url, timeout=30.0) as client:
+    with walk_server.client() as client:
         elements, pages = walk(
             client,
             f"tok-o{n}",
@@ -335,7 +336,7 @@ def test_walk_of_ten_thousand_friends(make_server: Callable[..., LiveServer]) ->
     seed, listable = _big_world()
     # Speed targets live in `make bench`, not in timed tests: this one checks the walk only.
     server = make_server(seed=seed)
-    with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
+    with server.client() as client:
         elements, pages = walk(
             client, "tok-big", limit=100, order="asc", friend_order=None, lang="ko"
         )
@@ -350,7 +351,7 @@ def test_walk_of_ten_thousand_friends(make_server: Callable[..., LiveServer]) ->
     assert json.dumps(pages[-1]).count("after_url") == 0
 
     # The same list the other way round: English order, by nickname, descending.
-    with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
+    with server.client() as client:
         elements, pages = walk(
             client, "tok-big", limit=100, order="desc", friend_order="nickname", lang="en"
         )

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.server import LiveServer, serving
+from tests.support.inprocess import serving
+from tests.support.server import LiveServer
 
 JSON_CT = "application/json;charset=UTF-8"
 IMG = "https://img.example/"

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from talksocial.demo import DEMO_ACCESS_TOKEN
-from tests.support.server import LiveServer, serving
+from tests.support.inprocess import serving
+from tests.support.server import LiveServer
 
 C = "/_talksocial"
 

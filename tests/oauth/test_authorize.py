@@ -167,7 +167,7 @@ def test_login_needs_the_pages_csrf_token_and_cookie(server: LiveServer) -> None
     assert forged.status_code == 400
     assert "set-cookie" not in forged.headers
     # Another browser (no cookie) posting this page's token gets nowhere either.
-    other = httpx.post(server.base_url + "/oauth/login", data={**form.hidden, "account": "apeach"})
+    other = server.post("/oauth/login", data={**form.hidden, "account": "apeach"})
     assert other.status_code == 400
     assert "location" not in other.headers
 

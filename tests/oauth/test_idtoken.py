@@ -107,8 +107,8 @@ def test_tampered_id_token_fails_verification(server: LiveServer) -> None:
         verify(server, forged)
 
 
-def test_every_worker_signs_with_the_stored_key(make_server: MakeServer) -> None:
-    server = make_server(seed=login_world(), workers=2)
+def test_every_worker_signs_with_the_stored_key(make_live_server: MakeServer) -> None:
+    server = make_live_server(seed=login_world(), workers=2)
     kids = set()
     for _ in range(6):
         body = tokens_for(server, CLIENT, next(_fresh))

@@ -291,8 +291,8 @@ def test_refresh_token_issuance_limit(make_server: MakeServer) -> None:
     assert one().status_code == 200
 
 
-def test_the_clock_endpoint(make_server: MakeServer) -> None:
-    server = make_server(seed=login_world(), workers=2)
+def test_the_clock_endpoint(make_live_server: MakeServer) -> None:
+    server = make_live_server(seed=login_world(), workers=2)
     start = server.get("/_talksocial/clock").json()
     assert start["offset_seconds"] == 0
     assert (

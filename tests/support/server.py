@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -100,10 +100,13 @@ def start_server(
 
 
 @contextmanager
-def serving(tmp_dir: Path, **kwargs: Any) -> Iterator[LiveServer]:
-    """`start_server` for the length of a block (a module- or session-scoped fixture's body):
-    stopped afterwards, and its log must hold no traceback (no request ended in a bug)."""
-    server = start_server(tmp_dir, **kwargs)
+def serving(
+    tmp_dir: Path, *, start: Callable[..., Any] = start_server, **kwargs: Any
+) -> Iterator[Any]:
+    """A server for the length of a block (a module- or session-scoped fixture's body):
+    `start_server` (a process), or `start=start_inprocess_server`; stopped afterwards, and its
+    log must hold no traceback (no request ended in a bug)."""
+    server = start(tmp_dir, **kwargs)
     try:
         yield server
     finally:
