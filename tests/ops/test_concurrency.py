@@ -235,8 +235,10 @@ def expected_friends(model: Model, owner: str) -> dict[str, tuple[str, bool]]:
     }
 
 
-def test_eight_clients_two_workers_no_lost_write(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(seed=hammer_world(), workers=2)
+def test_eight_clients_two_workers_no_lost_write(
+    make_live_server: Callable[..., LiveServer],
+) -> None:
+    server = make_live_server(seed=hammer_world(), workers=2)
     model = Model()
     engine = make_engine(server.database_url, pool_size=2)
     try:

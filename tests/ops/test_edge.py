@@ -43,8 +43,9 @@ def access_lines(server: LiveServer) -> list[str]:
     return [line for line in server.log().splitlines() if line.startswith('127.0.0.1 "')]
 
 
-def test_healthz_and_access_log(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(seed=small_world())
+def test_healthz_and_access_log(make_live_server: Callable[..., LiveServer]) -> None:
+    # Live: the access log is what the process prints.
+    server = make_live_server(seed=small_world())
     response = server.get("/healthz")
     assert response.status_code == 200
     assert response.headers["content-type"] == JSON_CT
@@ -79,8 +80,8 @@ def test_healthz_and_access_log(make_server: Callable[..., LiveServer]) -> None:
         assert line.endswith("ms") and float(line.rsplit(" ", 1)[1][:-2]) >= 0
 
 
-def test_no_access_log(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(seed=small_world(), extra_args=["--no-access-log"])
+def test_no_access_log(make_live_server: Callable[..., LiveServer]) -> None:
+    server = make_live_server(seed=small_world(), extra_args=["--no-access-log"])
     assert server.get("/healthz").status_code == 200
     assert server.get(FRIENDS, headers=bearer(TOKEN)).status_code == 200
     time.sleep(0.5)

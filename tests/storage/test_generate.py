@@ -21,7 +21,8 @@ from talksocial.storage import friend_index
 from talksocial.storage.db import make_engine, make_sessionmaker, transaction
 from talksocial.storage.generate import _NICKNAME_KINDS, nickname
 from tests.storage import export, run_cli, snapshot, sqlite_url
-from tests.support.server import ENV_TEST_POSTGRES, fresh_database_url, start_server
+from tests.support.inprocess import start_inprocess_server
+from tests.support.server import ENV_TEST_POSTGRES, fresh_database_url
 
 ACCOUNTS = 400
 FRIENDS = 24
@@ -302,7 +303,7 @@ def test_a_generated_world_serves_over_http(tmp_path: Path) -> None:
     equal the index, in the collation order, with the stored counts."""
     url = fresh_database_url(tmp_path)
     manifest, _ = generate(url, tmp_path / "manifest.json", "--no-progress")
-    server = start_server(tmp_path / "server", database_url=url)
+    server = start_inprocess_server(tmp_path / "server", database_url=url)
     try:
         hub = next(o for o in manifest["owners"] if o["hub_friends"] == HUBS[1])
         regular = next(
