@@ -26,7 +26,7 @@ from tests.storage import (
     sqlite_url,
     write_seed,
 )
-from tests.support.server import LiveServer, free_port, talksocial_command
+from tests.support.server import LiveServer, Server, free_port, talksocial_command
 
 WORLD: dict[str, Any] = {
     "apps": [
@@ -74,7 +74,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def friend_ids(server: LiveServer, token: str) -> list[int]:
+def friend_ids(server: Server, token: str) -> list[int]:
     r = server.get("/v1/api/talk/friends", headers=bearer(token))
     assert r.status_code == 200, r.text
     return [e["id"] for e in r.json()["elements"]]
@@ -97,7 +97,7 @@ def link_scopes(db: Path, app_id: int, key: str) -> list[str] | None:
 
 
 def test_token_issue_links_the_account_and_the_token_works(
-    world_db: Path, server_on: Callable[[Path], LiveServer]
+    world_db: Path, server_on: Callable[[Path], Server]
 ) -> None:
     assert link_scopes(world_db, 1001, "ryan") is None
     server = server_on(world_db)

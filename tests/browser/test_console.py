@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.worlds import bearer, expect
 from tests.support.server import LiveServer
+from tests.support.worlds import bearer, expect
 
 pytestmark = pytest.mark.browser
 

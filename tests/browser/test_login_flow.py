@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.api.worlds import bearer, expect
-from tests.oauth.flow import exchange
-from tests.oauth.worlds import CLIENT, RYAN_PASSWORD, login_world
+from tests.support.login_browser import exchange
+from tests.support.login_worlds import CLIENT, RYAN_PASSWORD, login_world
 from tests.support.server import LiveServer
+from tests.support.worlds import bearer, expect
 
 pytestmark = pytest.mark.browser
 

@@ -9,10 +9,10 @@ import pytest
 
 from talksocial.client import InternalServerError, KakaoClient, QuotaExceededError
 from talksocial.demo import DEMO_ACCESS_TOKEN, DEMO_APP_ID
-from tests.support.server import LiveServer
+from tests.support.server import Server
 
 
-def test_fault_and_quota_errors(make_server: Callable[..., LiveServer]) -> None:
+def test_fault_and_quota_errors(make_server: Callable[..., Server]) -> None:
     server = make_server(demo=True)
     fault = server.post("/_talksocial/faults", json={
         "endpoint": "/v1/api/talk/friends", "code": -1, "next": 1})

@@ -13,9 +13,9 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from tests.api.worlds import bearer, expect
 from tests.support.inprocess import start_inprocess_server
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, Server
+from tests.support.worlds import bearer, expect
 
 OPERATOR_TOKEN = "op-" + "7" * 40
 HOSTILE = "<script>alert(\"x\")</script>&'"
@@ -35,7 +35,7 @@ def set_cookie_header(response: httpx.Response) -> str:
 
 
 @pytest.fixture(scope="module")
-def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A demo server on loopback without an operator token: the console is open. Tests here
     write to it only under keys of their own."""
     server = start_inprocess_server(tmp_path_factory.mktemp("console-open"), demo=True)
@@ -46,7 +46,7 @@ def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         assert "Traceback" not in server.log(), server.log()
 
 
-def test_open_console_cookie_and_headers(open_server: LiveServer) -> None:
+def test_open_console_cookie_and_headers(open_server: Server) -> None:
     client = open_server.client(follow_redirects=False)
     r = client.get("/console")
     assert r.status_code == 200
@@ -64,7 +64,7 @@ def test_open_console_cookie_and_headers(open_server: LiveServer) -> None:
     assert "demo-admin-key" in r.text
 
 
-def test_every_form_carries_the_csrf_token(open_server: LiveServer) -> None:
+def test_every_form_carries_the_csrf_token(open_server: Server) -> None:
     client = open_server.client(follow_redirects=False)
     for path in ("/console/accounts", "/console/accounts/muzi", "/console/links?app=1001&account=neo",
                  "/console/faults", "/console/clock", "/console/journal",
@@ -78,7 +78,7 @@ def test_every_form_carries_the_csrf_token(open_server: LiveServer) -> None:
             assert f'name="csrf_token" value="{token}"' in form, (path, form[:200])
 
 
-def test_a_post_without_the_sessions_csrf_token_is_refused(open_server: LiveServer) -> None:
+def test_a_post_without_the_sessions_csrf_token_is_refused(open_server: Server) -> None:
     client = open_server.client(follow_redirects=False)
     token = csrf_of(client.get("/console/accounts").text)
     other = open_server.client(follow_redirects=False)
@@ -109,7 +109,7 @@ def test_a_post_without_the_sessions_csrf_token_is_refused(open_server: LiveServ
     assert client.get("/console/accounts/csrf-ok").status_code == 200
 
 
-def test_what_users_typed_is_escaped(open_server: LiveServer) -> None:
+def test_what_users_typed_is_escaped(open_server: Server) -> None:
     client = open_server.client(follow_redirects=False)
     token = csrf_of(client.get("/console/accounts").text)
     key = "esc<b>'\""
@@ -163,11 +163,11 @@ def test_the_rest_api_test_page_shows_the_answer(live_demo_server: LiveServer) -
 
 
 @pytest.fixture
-def token_server(make_server: Callable[..., LiveServer]) -> LiveServer:
+def token_server(make_server: Callable[..., Server]) -> Server:
     return make_server(demo=True, extra_args=["--operator-token", OPERATOR_TOKEN])
 
 
-def test_with_an_operator_token_the_console_asks_for_it(token_server: LiveServer) -> None:
+def test_with_an_operator_token_the_console_asks_for_it(token_server: Server) -> None:
     client = token_server.client(follow_redirects=False)
     r = client.get("/console/accounts?q=a")
     assert r.status_code == 303
@@ -227,7 +227,7 @@ def test_with_an_operator_token_the_console_asks_for_it(token_server: LiveServer
 
 
 def test_beyond_loopback_without_a_token_the_console_is_closed(
-    make_server: Callable[..., LiveServer],
+    make_server: Callable[..., Server],
 ) -> None:
     server = make_server(extra_args=["--host", "0.0.0.0"])
     for path in ("/console", "/console/login", "/console/accounts"):
@@ -239,7 +239,7 @@ def test_beyond_loopback_without_a_token_the_console_is_closed(
     assert r.status_code == 403
 
 
-def test_demo_profiles_use_avatars_that_load(demo_server: LiveServer) -> None:
+def test_demo_profiles_use_avatars_that_load(demo_server: Server) -> None:
     body = expect(demo_server.get("/v1/api/talk/friends", params={"limit": 100},
                                   headers=bearer("demo-token-neo")), 200)
     prefix = demo_server.base_url + "/_talksocial/avatars/"
@@ -258,7 +258,7 @@ def test_demo_profiles_use_avatars_that_load(demo_server: LiveServer) -> None:
                for e in body["elements"])
 
 
-def test_static_files(demo_server: LiveServer, tmp_path: Path) -> None:
+def test_static_files(demo_server: Server, tmp_path: Path) -> None:
     r = demo_server.get("/console/static/console.css")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
     r = demo_server.get("/console/static/console.js")
@@ -268,7 +268,7 @@ def test_static_files(demo_server: LiveServer, tmp_path: Path) -> None:
         assert demo_server.get(path).status_code == 404, path
 
 
-def test_the_clock_page_moves_the_server_clock(make_server: Callable[..., LiveServer]) -> None:
+def test_the_clock_page_moves_the_server_clock(make_server: Callable[..., Server]) -> None:
     server = make_server(demo=True)
     issued = expect(server.post("/_talksocial/tokens",
                                 json={"app": 1001, "account": "neo", "lifetime": 60}), 201)

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.api.worlds import TOKEN_EXPIRED, TOKEN_NOT_FOUND, bearer, expect
-from tests.oauth.flow import CALLBACK, forms
 from tests.ops.worlds import CLIENT, TOKEN, small_world
+from tests.support.login_browser import CALLBACK, forms
 from tests.support.server import LiveServer
+from tests.support.worlds import TOKEN_EXPIRED, TOKEN_NOT_FOUND, bearer, expect
 
 
 def code_across(browser: httpx.Client, first: LiveServer, second: LiveServer, key: str) -> str:

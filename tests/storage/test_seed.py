@@ -31,7 +31,7 @@ from tests.storage import (
     sqlite_url,
     write_seed,
 )
-from tests.support.server import LiveServer, talksocial_command
+from tests.support.server import Server, talksocial_command
 
 RYAN_PASSWORD = "ryan-secret-pw"
 RYAN_TOKEN = "tok-ryan-plain"
@@ -218,7 +218,7 @@ def test_yaml_and_json_declare_the_same_world(tmp_path: Path) -> None:
 
 
 def test_generated_keys_ids_uuids_and_tokens_are_kept_on_reload(
-    tmp_path: Path, server_on: Callable[[Path], LiveServer]
+    tmp_path: Path, server_on: Callable[[Path], Server]
 ) -> None:
     world = {
         "apps": [{"id": 7, "consent_items": {"profile_nickname": "required", "friends": "optional"}}],
@@ -618,7 +618,7 @@ def test_a_rejected_file_under_serve_starts_nothing(tmp_path: Path) -> None:
 
 
 def test_tokens_plain_hashed_and_expired_answer_as_declared(
-    tmp_path: Path, server_on: Callable[[Path], LiveServer]
+    tmp_path: Path, server_on: Callable[[Path], Server]
 ) -> None:
     world = base()
     world["tokens"] = [
@@ -692,7 +692,7 @@ def test_passwords_and_tokens_are_stored_and_exported_hashed_only(tmp_path: Path
 
 
 def test_export_seed_export_gives_the_same_file(
-    tmp_path: Path, base_db: Path, server_on: Callable[[Path], LiveServer]
+    tmp_path: Path, base_db: Path, server_on: Callable[[Path], Server]
 ) -> None:
     db = copy_db(base_db, tmp_path / "w.db")
     # Also a token and a link made outside the file.

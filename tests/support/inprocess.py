@@ -1,7 +1,7 @@
 """A talksocial server inside the test process: the database prepared exactly as `talksocial
 serve` prepares it (migrations, the demo world or seed documents, the start-up snapshot), then
 the ASGI app itself, answered over an httpx transport instead of a socket. It has the interface
-of `LiveServer` (tests/support/server.py), so a test does not care which one it gets; it costs
+of `Server` (tests/support/server.py), so a test does not care which one it gets; it costs
 milliseconds instead of the 2-3 s of a `talksocial serve` process.
 
 Requests carry a loopback Host with a port (`http://127.0.0.1:<port>`, a free port number that
@@ -50,9 +50,10 @@ def build_app(
 ) -> tuple[Starlette, str, dict[str, str | None]]:
     """`talksocial serve SERVE_ARGV` up to the point where granian would start: prepares the
     database as `cmd_serve` does and builds the app as a worker does (`create_app()` reading
-    what `serve` put in the environment). Returns the app, what `serve` printed, and the
-    environment the worker runs with (the keys `serve` set, for the settings the app still
-    reads per request). The environment is changed only while this runs.
+    what `serve` put in the environment). Returns the app, what `serve` printed (its start-up
+    notes on the control plane, the snapshot and generated tokens), and the values of the
+    environment the app still reads per request. The environment is changed only while this
+    runs; `env` is what the process would have inherited on top of ours.
 
     The one place that imports the CLI's private helpers; adapt it when the app takes one
     configuration object."""
@@ -178,7 +179,7 @@ _LOGGERS = ("talksocial", "talksocial.access")
 
 
 class InProcessServer:
-    """The app of one `talksocial serve` in this process (the interface of `LiveServer`)."""
+    """The app of one `talksocial serve` in this process (the interface of `Server`)."""
 
     def __init__(
         self, app: Starlette, *, port: int, database_url: str, printed: str,
@@ -226,7 +227,7 @@ class InProcessServer:
         finally:
             self._environment.leave()
 
-    # --- the interface of LiveServer ----------------------------------------------------------
+    # --- the interface of Server ----------------------------------------------------------
 
     def transport(self) -> httpx.BaseTransport:
         """A sync transport to this server (for `KakaoClient(transport=...)` and the like)."""

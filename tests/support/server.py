@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -18,6 +18,7 @@ from talksocial.serving import ServerProcess, free_port, talksocial_command
 __all__ = [
     "ENV_TEST_POSTGRES",
     "LiveServer",
+    "Server",
     "free_port",
     "fresh_database_url",
     "serving",
@@ -112,3 +113,23 @@ def serving(
     finally:
         server.stop()
         assert "Traceback" not in server.log(), server.log()
+
+
+class Server(Protocol):
+    """What a test uses of a server, live (`LiveServer`) or in-process
+    (tests/support/inprocess.py `InProcessServer`)."""
+
+    base_url: str
+    database_url: str
+
+    def client(self, **kwargs: Any) -> httpx.Client: ...
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response: ...
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response: ...
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
+
+    def log(self) -> str: ...
+
+    def stop(self) -> None: ...
