@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from tests.support.server import ENV_TEST_POSTGRES, Server
@@ -57,7 +56,7 @@ def local(server: Server, url: str) -> str:
 def transcript(server: Server) -> list[bytes]:
     """Every page of every walk, and a few other answers, as raw bytes."""
     out: list[bytes] = []
-    with httpx.Client(timeout=30.0) as client:
+    with server.client() as client:
         for lang in ("ko", "en"):
             headers = bearer("tok-owner")
             if lang == "en":
