@@ -26,7 +26,7 @@ from tests.storage import (
     sqlite_url,
     write_seed,
 )
-from tests.support.server import LiveServer, free_port, talksocial_command
+from tests.support.server import LiveServer, Server, free_port, talksocial_command
 
 WORLD: dict[str, Any] = {
     "apps": [
@@ -74,7 +74,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def friend_ids(server: LiveServer, token: str) -> list[int]:
+def friend_ids(server: Server, token: str) -> list[int]:
     r = server.get("/v1/api/talk/friends", headers=bearer(token))
     assert r.status_code == 200, r.text
     return [e["id"] for e in r.json()["elements"]]
@@ -97,7 +97,7 @@ def link_scopes(db: Path, app_id: int, key: str) -> list[str] | None:
 
 
 def test_token_issue_links_the_account_and_the_token_works(
-    world_db: Path, server_on: Callable[[Path], LiveServer]
+    world_db: Path, server_on: Callable[[Path], Server]
 ) -> None:
     assert link_scopes(world_db, 1001, "ryan") is None
     server = server_on(world_db)
@@ -255,9 +255,9 @@ def test_serve_with_a_bad_seed_exits_without_starting(tmp_path: Path) -> None:
 
 
 def test_serve_says_where_it_listens_and_how_to_try_it(
-    make_server: Callable[..., LiveServer],
+    make_live_server: Callable[..., LiveServer],
 ) -> None:
-    server = make_server(demo=True)
+    server = make_live_server(demo=True)
     log = server.log()
     assert f"listening on {server.base_url}" in log, log
     curl = re.search(r'curl -s "([^"]+)" -H "Authorization: ([^"]+)"', log)
@@ -271,11 +271,11 @@ def test_serve_says_where_it_listens_and_how_to_try_it(
 
 
 def test_serve_with_a_seed_file_serves_it_and_shows_generated_tokens(
-    tmp_path: Path, make_server: Callable[..., LiveServer]
+    tmp_path: Path, make_live_server: Callable[..., LiveServer]
 ) -> None:
     world = json.loads(json.dumps(WORLD))
     world["tokens"].append({"app": 1001, "account": "jordy"})
-    server = make_server(seed=world)
+    server = make_live_server(seed=world)
     found = re.search(r"generated access token for app 1001, account 'jordy': (\S+)", server.log())
     assert found is not None, server.log()
     assert friend_ids(server, found.group(1)) == [2]

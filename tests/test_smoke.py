@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from tests.support.server import LiveServer
+from tests.support.server import Server
 
 
-def test_demo_friends_first_page(demo_server: LiveServer) -> None:
+def test_demo_friends_first_page(demo_server: Server) -> None:
     r = demo_server.get("/v1/api/talk/friends", params={"limit": 3},
                         headers={"Authorization": "Bearer demo-access-token"})
     assert r.status_code == 200

@@ -420,18 +420,25 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config
     )
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+class ServeError(Exception):
+    """What keeps `serve` from starting (a bad setting, an unreadable or rejected seed)."""
+
+
+def prepare_serving(args: argparse.Namespace, environ: Mapping[str, str]) -> config.Config:
+    """Everything `serve` does before the server starts: the configuration, the schema, the
+    demo world and seed files, the start-up snapshot, and the notes it prints. The in-process
+    test server prepares its database with this too, so both serve the same world."""
     from talksocial.demo import DEMO_ACCESS_TOKEN, demo_world
     from talksocial.storage.db import upgrade
     from talksocial.storage.seed import SeedError, read_seed_file
     from talksocial.web import operator
 
     if args.workers < 1:
-        return _fail("--workers must be at least 1")
+        raise ServeError("--workers must be at least 1")
     try:
-        settings = build_config(args, os.environ)
+        settings = build_config(args, environ)
     except ValueError as exc:
-        return _fail(str(exc))
+        raise ServeError(str(exc)) from None
     url = settings.database_url
     try:
         documents = (
@@ -443,11 +450,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         generated = _load_seed(url, *documents) if documents else []
         _snapshot_startup(url, settings.snapshot_max_friend_entries)
     except OSError as exc:
-        return _fail(f"cannot read {args.seed}: {exc.strerror or exc}")
+        raise ServeError(f"cannot read {args.seed}: {exc.strerror or exc}") from None
     except SeedError as exc:
-        return _fail(f"{args.seed}: {exc}")
+        raise ServeError(f"{args.seed}: {exc}") from None
     except _DocumentError as exc:
-        return _fail(str(exc))
+        raise ServeError(str(exc)) from None
 
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     # A wildcard bind (0.0.0.0 in a container) is tried on loopback.
@@ -460,6 +467,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print("try:")
     print(f'  curl -s "{base}/v1/api/talk/friends?limit=3" -H "Authorization: Bearer {token}"')
     sys.stdout.flush()
+    return settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        settings = prepare_serving(args, os.environ)
+    except ServeError as exc:
+        return _fail(str(exc))
 
     from granian import Granian
     from granian.constants import Interfaces

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.worlds import (
+from tests.support.server import Server
+from tests.support.worlds import (
     INVALID_APP_KEY,
     NOT_REGISTERED,
     UNREGISTERED_TARGET,
@@ -24,7 +25,6 @@ from tests.api.worlds import (
     token,
     world,
 )
-from tests.support.server import LiveServer
 
 A, B = 60, 61
 FRIENDS = "/v1/api/talk/friends"
@@ -74,21 +74,21 @@ def _isolation_world() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def iso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def iso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory, _isolation_world(), "isolation")
 
 
-def _friends(server: LiveServer, tok: str) -> dict[str, Any]:
+def _friends(server: Server, tok: str) -> dict[str, Any]:
     r = server.get(FRIENDS, params={"limit": 100, "friend_order": "nickname"}, headers=bearer(tok))
     body: dict[str, Any] = expect(r, 200)
     return body
 
 
-def _profiles(server: LiveServer, app_id: int, params: dict[str, str]) -> Any:
+def _profiles(server: Server, app_id: int, params: dict[str, str]) -> Any:
     return server.get(PROFILES, params=params, headers=kakao_ak(f"ak-{app_id}"))
 
 
-def test_friends_of_app_a_are_app_a_users_only(iso: LiveServer) -> None:
+def test_friends_of_app_a_are_app_a_users_only(iso: Server) -> None:
     body = _friends(iso, "tok-me-a")
     assert body["total_count"] == 3
     assert [(e["profile_nickname"], e["id"], e["uuid"]) for e in body["elements"]] == [
@@ -98,7 +98,7 @@ def test_friends_of_app_a_are_app_a_users_only(iso: LiveServer) -> None:
     ]
 
 
-def test_friends_of_app_b_are_app_b_users_only(iso: LiveServer) -> None:
+def test_friends_of_app_b_are_app_b_users_only(iso: Server) -> None:
     body = _friends(iso, "tok-me-b")
     assert body["total_count"] == 4
     assert [(e["profile_nickname"], e["id"], e["uuid"]) for e in body["elements"]] == [
@@ -109,14 +109,14 @@ def test_friends_of_app_b_are_app_b_users_only(iso: LiveServer) -> None:
     ]
 
 
-def test_no_trace_of_the_other_app_in_the_raw_answer(iso: LiveServer) -> None:
+def test_no_trace_of_the_other_app_in_the_raw_answer(iso: Server) -> None:
     r = iso.get(FRIENDS, params={"limit": 100}, headers=bearer("tok-me-a"))
     text = r.text
     for foreign in ("OnlyB", "FriendsInB", "Yolanda", f"-{B}", "1001", "1002", "1003", "1004"):
         assert foreign not in text
 
 
-def test_same_account_has_a_user_id_per_app(iso: LiveServer) -> None:
+def test_same_account_has_a_user_id_per_app(iso: Server) -> None:
     a = expect(iso.get(PROFILE, headers=bearer("tok-me-a")), 200)
     b = expect(iso.get(PROFILE, headers=bearer("tok-me-b")), 200)
     assert a["id"] == 1 and b["id"] == 1001
@@ -126,17 +126,17 @@ def test_same_account_has_a_user_id_per_app(iso: LiveServer) -> None:
 
 
 @pytest.mark.parametrize("target", ["1002", "1003", "1001"])
-def test_admin_key_of_a_cannot_read_b_users(iso: LiveServer, target: str) -> None:
+def test_admin_key_of_a_cannot_read_b_users(iso: Server, target: str) -> None:
     r = _profiles(iso, A, {"target_ids": f"[{target}]", "target_id_type": "user_id"})
     expect(r, 400, UNREGISTERED_TARGET)
 
 
-def test_admin_key_of_a_cannot_use_b_viewer(iso: LiveServer) -> None:
+def test_admin_key_of_a_cannot_use_b_viewer(iso: Server) -> None:
     r = _profiles(iso, A, {"target_ids": "[2]", "target_id_type": "user_id", "viewer_id": "1001"})
     expect(r, 400, NOT_REGISTERED)
 
 
-def test_same_number_means_the_apps_own_user(iso: LiveServer) -> None:
+def test_same_number_means_the_apps_own_user(iso: Server) -> None:
     params = {"target_ids": "[5]", "target_id_type": "user_id"}
     a = expect(_profiles(iso, A, params), 200)
     b = expect(_profiles(iso, B, params), 200)
@@ -144,14 +144,14 @@ def test_same_number_means_the_apps_own_user(iso: LiveServer) -> None:
     assert b["targets"][0]["nickname"] == "Yolanda"
 
 
-def test_each_admin_key_reads_its_own_app(iso: LiveServer) -> None:
+def test_each_admin_key_reads_its_own_app(iso: Server) -> None:
     ids = {"target_ids": json.dumps([1002, 1001]), "target_id_type": "user_id"}
     body = expect(_profiles(iso, B, {**ids, "viewer_id": "1001"}), 200)
     assert body["viewer"]["user_id"] == 1001
     assert [t["nickname"] for t in body["targets"]] == ["Both", "Me"]
 
 
-def test_an_access_token_is_not_an_admin_key(iso: LiveServer) -> None:
+def test_an_access_token_is_not_an_admin_key(iso: Server) -> None:
     r = iso.get(
         PROFILES,
         params={"target_ids": "[2]", "target_id_type": "user_id"},

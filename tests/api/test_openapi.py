@@ -24,7 +24,7 @@ from schemathesis.engine import events as engine_events
 
 from talksocial.api.openapi_doc import document
 from talksocial.demo import DEMO_ACCESS_TOKEN, DEMO_ADMIN_KEY
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, Server
 
 JSON_CT = "application/json;charset=UTF-8"
 PROFILE = "/v1/api/talk/profile"
@@ -84,7 +84,7 @@ def test_the_validator_is_not_a_rubber_stamp() -> None:
         validate_openapi(doc)
 
 
-def test_served_document(demo_server: LiveServer) -> None:
+def test_served_document(demo_server: Server) -> None:
     r = demo_server.get("/openapi.json")
     assert r.status_code == 200
     assert r.headers["content-type"] == JSON_CT
@@ -175,7 +175,7 @@ def test_schemas_reject_what_the_server_never_sends() -> None:
 # --- golden answers of the demo world against the document ---------------------------------------
 
 
-def test_golden_talk_profiles(demo_server: LiveServer) -> None:
+def test_golden_talk_profiles(demo_server: Server) -> None:
     full = conforms(demo_server.get(PROFILE, headers=bearer("demo-token-ryan-full")), PROFILE)
     assert full == {
         "id": 1234567,
@@ -193,7 +193,7 @@ def test_golden_talk_profiles(demo_server: LiveServer) -> None:
     assert none == {"id": 1234567}
 
 
-def test_golden_friends_pages(demo_server: LiveServer) -> None:
+def test_golden_friends_pages(demo_server: Server) -> None:
     auth = bearer(DEMO_ACCESS_TOKEN)
     first = conforms(demo_server.get(FRIENDS, params={"limit": 3}, headers=auth), FRIENDS)
     assert (first["total_count"], first["favorite_count"]) == (11, 1)
@@ -221,7 +221,7 @@ def test_golden_friends_pages(demo_server: LiveServer) -> None:
     assert past_end["elements"] == [] and "after_url" not in past_end
 
 
-def test_golden_v2_profiles(demo_server: LiveServer) -> None:
+def test_golden_v2_profiles(demo_server: Server) -> None:
     auth = kakao_ak(DEMO_ADMIN_KEY)
     sample = {
         "viewer_id": "12345",
@@ -297,7 +297,7 @@ def test_golden_v2_profiles(demo_server: LiveServer) -> None:
     ],
 )
 def test_golden_errors(
-    demo_server: LiveServer,
+    demo_server: Server,
     path: str,
     method: str,
     headers: dict[str, str],
@@ -325,7 +325,7 @@ def _friends_param(name: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", ["offset", "limit"])
-def test_integer_bounds_match_the_server(demo_server: LiveServer, name: str) -> None:
+def test_integer_bounds_match_the_server(demo_server: Server, name: str) -> None:
     schema = _friends_param(name)
     assert schema["type"] == "integer"
     auth = bearer(DEMO_ACCESS_TOKEN)
@@ -348,7 +348,7 @@ def test_friends_bounds_are_kakaos() -> None:
 
 
 @pytest.mark.parametrize("name", ["order", "friend_order"])
-def test_enums_match_the_server(demo_server: LiveServer, name: str) -> None:
+def test_enums_match_the_server(demo_server: Server, name: str) -> None:
     auth = bearer(DEMO_ACCESS_TOKEN)
     for value in _friends_param(name)["enum"]:
         assert demo_server.get(FRIENDS, params={name: value}, headers=auth).status_code == 200
@@ -356,7 +356,7 @@ def test_enums_match_the_server(demo_server: LiveServer, name: str) -> None:
     assert r.status_code == 400 and conforms(r, FRIENDS)["code"] == -2
 
 
-def test_target_ids_bounds_match_the_server(demo_server: LiveServer) -> None:
+def test_target_ids_bounds_match_the_server(demo_server: Server) -> None:
     doc = document()
     params = doc["paths"][PROFILES]["get"]["parameters"]
     schema = next(p for p in params if p["name"] == "target_ids")["schema"]
@@ -425,14 +425,14 @@ def test_control_endpoints_are_left_out_of_the_run() -> None:
     assert paths == {PROFILE, FRIENDS, PROFILES, "/openapi.json"}
 
 
-def test_live_server_conforms_to_the_document(demo_server: LiveServer) -> None:
+def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> None:
     """The schemathesis engine (what its CLI runs) over every documented operation except the
     server's control endpoints. Run in-process rather than through schemathesis's pytest plugin,
     whose `from_fixture` does not work with pytest 9.2 (it sets `Node._nodeid`, gone there)."""
     schema = without_control_endpoints(
         schemathesis.openapi.from_url(
-            demo_server.base_url + "/openapi.json",
-            config=_schemathesis_config(demo_server.base_url),
+            live_demo_server.base_url + "/openapi.json",
+            config=_schemathesis_config(live_demo_server.base_url),
         )
     )
     failures: list[str] = []

@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 
 from talksocial.storage.db import make_engine, make_sessionmaker, transaction
 from talksocial.storage.seed import load_world
-from tests.api.worlds import account, app, bearer, expect, friend, link, token, world
-from tests.support.server import LiveServer, start_server
+from tests.support.inprocess import start_inprocess_server
+from tests.support.server import Server
+from tests.support.worlds import account, app, bearer, expect, friend, link, token, world
 
 PATH = "/v1/api/talk/friends"
 APP = 70
@@ -188,9 +189,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def walk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def walk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     seed = world(apps=[app(APP)], accounts=[], links=[], tokens=[])
-    server = start_server(tmp_path_factory.mktemp("walk"), seed=seed)
+    server = start_inprocess_server(tmp_path_factory.mktemp("walk"), seed=seed)
     try:
         yield server
     finally:
@@ -199,7 +200,7 @@ def walk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="module")
-def add_world(walk_server: LiveServer) -> Iterator[Callable[[dict[str, Any]], None]]:
+def add_world(walk_server: Server) -> Iterator[Callable[[dict[str, Any]], None]]:
     """Loads a seed document into the running server's database (the real loader, one
     transaction, as `talksocial seed --database` does)."""
     engine = make_engine(walk_server.database_url)
@@ -266,14 +267,14 @@ def build_owner(n: int, entries: list[dict[str, Any]]) -> tuple[dict[str, Any], 
 )
 @given(scenario=scenarios())
 def test_walk_returns_every_friend_once_in_order(
-    walk_server: LiveServer,
+    walk_server: Server,
     add_world: Callable[[dict[str, Any]], None],
     scenario: dict[str, Any],
 ) -> None:
     n = next(_example_ids)
     seed, listable = build_owner(n, scenario["entries"])
     add_world(seed)
-    with httpx.Client(base_url=walk_server.base_url, timeout=30.0) as client:
+    with walk_server.client() as client:
         elements, pages = walk(
             client,
             f"tok-o{n}",
@@ -331,11 +332,11 @@ def _big_world() -> tuple[dict[str, Any], list[Friend]]:
     return seed, listable
 
 
-def test_walk_of_ten_thousand_friends(make_server: Callable[..., LiveServer]) -> None:
+def test_walk_of_ten_thousand_friends(make_server: Callable[..., Server]) -> None:
     seed, listable = _big_world()
     # Speed targets live in `make bench`, not in timed tests: this one checks the walk only.
     server = make_server(seed=seed)
-    with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
+    with server.client() as client:
         elements, pages = walk(
             client, "tok-big", limit=100, order="asc", friend_order=None, lang="ko"
         )
@@ -350,7 +351,7 @@ def test_walk_of_ten_thousand_friends(make_server: Callable[..., LiveServer]) ->
     assert json.dumps(pages[-1]).count("after_url") == 0
 
     # The same list the other way round: English order, by nickname, descending.
-    with httpx.Client(base_url=server.base_url, timeout=30.0) as client:
+    with server.client() as client:
         elements, pages = walk(
             client, "tok-big", limit=100, order="desc", friend_order="nickname", lang="en"
         )

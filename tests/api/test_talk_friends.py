@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.worlds import (
+from tests.support.server import Server
+from tests.support.worlds import (
     IMG,
     NO_AUTH,
     NOT_TALK_FRIENDS,
@@ -24,7 +25,6 @@ from tests.api.worlds import (
     token,
     world,
 )
-from tests.support.server import LiveServer
 
 PATH = "/v1/api/talk/friends"
 DEMO = bearer("demo-access-token")
@@ -32,7 +32,7 @@ DEMO_IMG = "https://xxx.kakao.co.kr/.../"
 ELEMENT_KEYS = {"profile_nickname", "profile_thumbnail_image", "id", "uuid", "favorite"}
 
 
-def friends_url(server: LiveServer, query: str) -> str:
+def friends_url(server: Server, query: str) -> str:
     return f"{server.base_url}{PATH}?{query}"
 
 
@@ -43,7 +43,7 @@ def nicknames(body: dict[str, Any]) -> list[str]:
 # --- the seed's samples, against the demo world ----------------------------------------------
 
 
-def test_sample_first_page_of_three(demo_server: LiveServer) -> None:
+def test_sample_first_page_of_three(demo_server: Server) -> None:
     body = expect(demo_server.get(PATH, params={"limit": 3}, headers=DEMO), 200)
     assert set(body) == {"elements", "total_count", "after_url", "favorite_count"}
     assert "before_url" not in body
@@ -78,7 +78,7 @@ def test_sample_first_page_of_three(demo_server: LiveServer) -> None:
     assert [e["id"] for e in body["elements"]] == [1, 3, 2]
 
 
-def test_sample_next_page(demo_server: LiveServer) -> None:
+def test_sample_next_page(demo_server: Server) -> None:
     r = demo_server.get(PATH, params={"offset": 3, "limit": 3, "order": "asc"}, headers=DEMO)
     body = expect(r, 200)
     assert body["before_url"] == friends_url(demo_server, "offset=0&limit=3&order=asc")
@@ -110,7 +110,7 @@ def test_sample_next_page(demo_server: LiveServer) -> None:
     ]
 
 
-def test_sample_urls_are_followable_to_the_end(demo_server: LiveServer) -> None:
+def test_sample_urls_are_followable_to_the_end(demo_server: Server) -> None:
     url: str | None = demo_server.base_url + PATH + "?limit=3"
     seen: list[int] = []
     pages = 0
@@ -127,18 +127,18 @@ def test_sample_urls_are_followable_to_the_end(demo_server: LiveServer) -> None:
     assert len(seen) == 11
 
 
-def test_default_page_is_ten(demo_server: LiveServer) -> None:
+def test_default_page_is_ten(demo_server: Server) -> None:
     body = expect(demo_server.get(PATH, headers=DEMO), 200)
     assert len(body["elements"]) == 10
     assert body["after_url"] == friends_url(demo_server, "offset=10&limit=10&order=asc")
     assert "before_url" not in body
 
 
-def test_sample_not_a_talk_user(demo_server: LiveServer) -> None:
+def test_sample_not_a_talk_user(demo_server: Server) -> None:
     expect(demo_server.get(PATH, headers=bearer("demo-token-not-talk")), 400, NOT_TALK_FRIENDS)
 
 
-def test_no_friends_consent_gives_minus_402(demo_server: LiveServer) -> None:
+def test_no_friends_consent_gives_minus_402(demo_server: Server) -> None:
     r = demo_server.get(PATH, headers=bearer("demo-token-no-friends-consent"))
     body = expect(r, 403)
     assert set(body) == {"msg", "code", "api_type", "required_scopes", "allowed_scopes"}
@@ -152,7 +152,7 @@ def test_no_friends_consent_gives_minus_402(demo_server: LiveServer) -> None:
 # --- credentials ------------------------------------------------------------------------------
 
 
-def test_no_authorization_header(demo_server: LiveServer) -> None:
+def test_no_authorization_header(demo_server: Server) -> None:
     expect(demo_server.get(PATH), 401, NO_AUTH)
 
 
@@ -160,12 +160,12 @@ def test_no_authorization_header(demo_server: LiveServer) -> None:
     "authorization",
     ["Bearer nope", "KakaoAK demo-admin-key", "KakaoAK demo-access-token", "demo-access-token"],
 )
-def test_not_a_live_token(demo_server: LiveServer, authorization: str) -> None:
+def test_not_a_live_token(demo_server: Server, authorization: str) -> None:
     r = demo_server.get(PATH, headers={"Authorization": authorization})
     expect(r, 401, TOKEN_NOT_FOUND)
 
 
-def test_expired_token(demo_server: LiveServer) -> None:
+def test_expired_token(demo_server: Server) -> None:
     expect(demo_server.get(PATH, headers=bearer("demo-token-expired")), 401, TOKEN_EXPIRED)
 
 
@@ -193,14 +193,14 @@ def test_expired_token(demo_server: LiveServer) -> None:
         ("friend_order", "favourite"),
     ],
 )
-def test_malformed_parameter(demo_server: LiveServer, name: str, value: str) -> None:
+def test_malformed_parameter(demo_server: Server, name: str, value: str) -> None:
     r = demo_server.get(PATH, params={name: value}, headers=DEMO)
     body = expect_error(r, 400, -2)
     assert set(body) == {"msg", "code"}
     assert name in body["msg"]
 
 
-def test_largest_offset_is_accepted(demo_server: LiveServer) -> None:
+def test_largest_offset_is_accepted(demo_server: Server) -> None:
     r = demo_server.get(PATH, params={"offset": 2**31 - 1, "limit": 100}, headers=DEMO)
     body = expect(r, 200)
     assert body["elements"] == []
@@ -211,7 +211,7 @@ def test_largest_offset_is_accepted(demo_server: LiveServer) -> None:
     )
 
 
-def test_offset_past_the_end(demo_server: LiveServer) -> None:
+def test_offset_past_the_end(demo_server: Server) -> None:
     body = expect(demo_server.get(PATH, params={"offset": 11}, headers=DEMO), 200)
     assert body == {
         "elements": [],
@@ -222,12 +222,12 @@ def test_offset_past_the_end(demo_server: LiveServer) -> None:
 
 
 @pytest.mark.parametrize("limit", [1, 100])
-def test_limit_bounds_are_accepted(demo_server: LiveServer, limit: int) -> None:
+def test_limit_bounds_are_accepted(demo_server: Server, limit: int) -> None:
     body = expect(demo_server.get(PATH, params={"limit": limit}, headers=DEMO), 200)
     assert len(body["elements"]) == min(limit, 11)
 
 
-def test_secure_resource_is_accepted_and_not_carried(demo_server: LiveServer) -> None:
+def test_secure_resource_is_accepted_and_not_carried(demo_server: Server) -> None:
     r = demo_server.get(
         PATH, params={"offset": 3, "limit": 3, "secure_resource": "true"}, headers=DEMO
     )
@@ -237,7 +237,7 @@ def test_secure_resource_is_accepted_and_not_carried(demo_server: LiveServer) ->
 
 
 @pytest.mark.parametrize("friend_order", ["favorite", "nickname"])
-def test_friend_order_is_carried_when_sent(demo_server: LiveServer, friend_order: str) -> None:
+def test_friend_order_is_carried_when_sent(demo_server: Server, friend_order: str) -> None:
     r = demo_server.get(
         PATH,
         params={"offset": 2, "limit": 3, "order": "desc", "friend_order": friend_order},
@@ -249,7 +249,7 @@ def test_friend_order_is_carried_when_sent(demo_server: LiveServer, friend_order
     assert body["before_url"] == friends_url(demo_server, "offset=0&" + tail)
 
 
-def test_order_is_always_carried(demo_server: LiveServer) -> None:
+def test_order_is_always_carried(demo_server: Server) -> None:
     body = expect(demo_server.get(PATH, params={"limit": 5}, headers=DEMO), 200)
     assert body["after_url"] == friends_url(demo_server, "offset=5&limit=5&order=asc")
 
@@ -257,12 +257,12 @@ def test_order_is_always_carried(demo_server: LiveServer) -> None:
 # --- SPEC §2: the first failing check answers -------------------------------------------------
 
 
-def test_non_talk_user_with_bad_limit_gets_minus_501(demo_server: LiveServer) -> None:
+def test_non_talk_user_with_bad_limit_gets_minus_501(demo_server: Server) -> None:
     r = demo_server.get(PATH, params={"limit": 0}, headers=bearer("demo-token-not-talk"))
     expect(r, 400, NOT_TALK_FRIENDS)
 
 
-def test_no_friends_scope_and_bad_params_gets_minus_402(demo_server: LiveServer) -> None:
+def test_no_friends_scope_and_bad_params_gets_minus_402(demo_server: Server) -> None:
     r = demo_server.get(
         PATH,
         params={"limit": 0, "order": "up"},
@@ -271,12 +271,12 @@ def test_no_friends_scope_and_bad_params_gets_minus_402(demo_server: LiveServer)
     expect_error(r, 403, -402)
 
 
-def test_expired_token_and_bad_params_gets_minus_401(demo_server: LiveServer) -> None:
+def test_expired_token_and_bad_params_gets_minus_401(demo_server: Server) -> None:
     r = demo_server.get(PATH, params={"offset": -1}, headers=bearer("demo-token-expired"))
     expect(r, 401, TOKEN_EXPIRED)
 
 
-def test_no_header_and_bad_params_gets_minus_401(demo_server: LiveServer) -> None:
+def test_no_header_and_bad_params_gets_minus_401(demo_server: Server) -> None:
     expect(demo_server.get(PATH, params={"limit": "x"}), 401, NO_AUTH)
 
 
@@ -337,11 +337,11 @@ def _visibility_world() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def visibility_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def visibility_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory, _visibility_world(), "visibility")
 
 
-def test_only_listable_friends_are_listed_and_counted(visibility_world: LiveServer) -> None:
+def test_only_listable_friends_are_listed_and_counted(visibility_world: Server) -> None:
     r = visibility_world.get(PATH, params={"limit": 100}, headers=bearer("tok-owner"))
     body = expect(r, 200)
     assert body["total_count"] == 5
@@ -356,30 +356,30 @@ def test_only_listable_friends_are_listed_and_counted(visibility_world: LiveServ
     assert "after_url" not in body and "before_url" not in body
 
 
-def test_counts_do_not_depend_on_the_page(visibility_world: LiveServer) -> None:
+def test_counts_do_not_depend_on_the_page(visibility_world: Server) -> None:
     r = visibility_world.get(PATH, params={"offset": 4, "limit": 1}, headers=bearer("tok-owner"))
     body = expect(r, 200)
     assert body["total_count"] == 5 and body["favorite_count"] == 2
     assert nicknames(body) == ["N3"]
 
 
-def test_app_without_friends_item_gets_minus_3(visibility_world: LiveServer) -> None:
+def test_app_without_friends_item_gets_minus_3(visibility_world: Server) -> None:
     r = visibility_world.get(PATH, headers=bearer("tok-owner-no-friends-item"))
     expect_error(r, 403, -3)
 
 
-def test_minus_3_comes_before_minus_501_and_minus_2(visibility_world: LiveServer) -> None:
+def test_minus_3_comes_before_minus_501_and_minus_2(visibility_world: Server) -> None:
     r = visibility_world.get(PATH, params={"limit": 0}, headers=bearer("tok-kim-no-friends-item"))
     expect_error(r, 403, -3)
 
 
-def test_minus_402_comes_before_minus_501(visibility_world: LiveServer) -> None:
+def test_minus_402_comes_before_minus_501(visibility_world: Server) -> None:
     r = visibility_world.get(PATH, headers=bearer("tok-kim-no-friends-scope"))
     body = expect_error(r, 403, -402)
     assert sorted(body["allowed_scopes"]) == ["profile_image", "profile_nickname"]
 
 
-def test_minus_501_in_a_custom_world(visibility_world: LiveServer) -> None:
+def test_minus_501_in_a_custom_world(visibility_world: Server) -> None:
     r = visibility_world.get(PATH, params={"order": "sideways"}, headers=bearer("tok-kim-not-talk"))
     expect(r, 400, NOT_TALK_FRIENDS)
 
@@ -447,12 +447,12 @@ def _order_world() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def order_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def order_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory, _order_world(), "order")
 
 
 def _all(
-    server: LiveServer, tok: str, headers: dict[str, str] | None = None, **params: Any
+    server: Server, tok: str, headers: dict[str, str] | None = None, **params: Any
 ) -> dict[str, Any]:
     r = server.get(
         PATH, params={"limit": 100, **params}, headers={**bearer(tok), **(headers or {})}
@@ -461,7 +461,7 @@ def _all(
     return body
 
 
-def test_favorites_first_ascending(order_world: LiveServer) -> None:
+def test_favorites_first_ascending(order_world: Server) -> None:
     expected = ["Bravo", "Delta", "Zulu", "Alpha", "Charlie", "echo", "Same", "Same"]
     assert nicknames(_all(order_world, "tok-fo")) == expected
     assert nicknames(_all(order_world, "tok-fo", friend_order="favorite", order="asc")) == expected
@@ -470,20 +470,20 @@ def test_favorites_first_ascending(order_world: LiveServer) -> None:
     assert body["favorite_count"] == 3 and body["total_count"] == 8
 
 
-def test_favorites_first_descending_each_block_reversed(order_world: LiveServer) -> None:
+def test_favorites_first_descending_each_block_reversed(order_world: Server) -> None:
     body = _all(order_world, "tok-fo", order="desc")
     assert nicknames(body) == ["Zulu", "Delta", "Bravo", "Same", "Same", "echo", "Charlie", "Alpha"]
     assert [e["id"] for e in body["elements"]][3:5] == [108, 107]
 
 
-def test_nickname_order_ignores_favorites(order_world: LiveServer) -> None:
+def test_nickname_order_ignores_favorites(order_world: Server) -> None:
     body = _all(order_world, "tok-fo", friend_order="nickname")
     assert nicknames(body) == ["Alpha", "Bravo", "Charlie", "Delta", "echo", "Same", "Same", "Zulu"]
     # Full ties by id.
     assert [e["id"] for e in body["elements"]][5:7] == [107, 108]
 
 
-def test_nickname_desc_is_the_exact_reverse(order_world: LiveServer) -> None:
+def test_nickname_desc_is_the_exact_reverse(order_world: Server) -> None:
     for tok in ("tok-fo", "tok-mo"):
         asc = _all(order_world, tok, friend_order="nickname", order="asc")["elements"]
         desc = _all(order_world, tok, friend_order="nickname", order="desc")["elements"]
@@ -493,7 +493,7 @@ def test_nickname_desc_is_the_exact_reverse(order_world: LiveServer) -> None:
 @pytest.mark.parametrize("limit", [1, 2, 3, 5])
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_pages_across_the_favorite_boundary(
-    order_world: LiveServer, limit: int, order: str
+    order_world: Server, limit: int, order: str
 ) -> None:
     whole = _all(order_world, "tok-fo", order=order)["elements"]
     walked: list[dict[str, Any]] = []
@@ -517,7 +517,7 @@ def test_pages_across_the_favorite_boundary(
     ],
 )
 def test_language_from_the_ka_header(
-    order_world: LiveServer, ka: str | None, expected: list[str]
+    order_world: Server, ka: str | None, expected: list[str]
 ) -> None:
     headers = {"KA": ka} if ka is not None else None
     assert nicknames(_all(order_world, "tok-mo", headers, friend_order="nickname")) == expected
@@ -527,7 +527,7 @@ def test_language_from_the_ka_header(
     assert nicknames(_all(order_world, "tok-mo", headers)) == expected
 
 
-def test_language_does_not_change_who_or_how_many(order_world: LiveServer) -> None:
+def test_language_does_not_change_who_or_how_many(order_world: Server) -> None:
     ko = _all(order_world, "tok-mo")
     en = _all(order_world, "tok-mo", {"KA": "sdk/1.0 lang/en"})
     assert ko["total_count"] == en["total_count"] == len(MIX)
@@ -567,11 +567,11 @@ def _multi_world() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def multi_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def multi_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory, _multi_world(), "multi")
 
 
-def test_multi_profile_seen_by_the_friend_it_is_shown_to(multi_world: LiveServer) -> None:
+def test_multi_profile_seen_by_the_friend_it_is_shown_to(multi_world: Server) -> None:
     body = _all(multi_world, "tok-o1", friend_order="nickname")
     # Sorted by the nickname o1 sees: "Aaa Work" before "Mmm".
     assert body["elements"] == [
@@ -592,7 +592,7 @@ def test_multi_profile_seen_by_the_friend_it_is_shown_to(multi_world: LiveServer
     ]
 
 
-def test_multi_profile_without_images_shows_no_image(multi_world: LiveServer) -> None:
+def test_multi_profile_without_images_shows_no_image(multi_world: Server) -> None:
     body = _all(multi_world, "tok-o2", friend_order="nickname")
     assert body["elements"][0] == {
         "profile_nickname": "Mmm",
@@ -609,13 +609,13 @@ def test_multi_profile_without_images_shows_no_image(multi_world: LiveServer) ->
     }
 
 
-def test_others_see_the_default_profile(multi_world: LiveServer) -> None:
+def test_others_see_the_default_profile(multi_world: Server) -> None:
     body = _all(multi_world, "tok-o3", friend_order="nickname")
     assert nicknames(body) == ["Mmm", "Tube"]
     assert body["elements"][1]["profile_thumbnail_image"] == IMG + "tube_110.jpg"
 
 
-def test_the_owner_of_multi_profiles_sees_friends_defaults(multi_world: LiveServer) -> None:
+def test_the_owner_of_multi_profiles_sees_friends_defaults(multi_world: Server) -> None:
     body = _all(multi_world, "tok-tube", friend_order="nickname")
     assert nicknames(body) == ["O1", "O2", "O3"]
 
@@ -635,6 +635,6 @@ def test_the_owner_of_multi_profiles_sees_friends_defaults(multi_world: LiveServ
         "limit=+5",
     ],
 )
-def test_hostile_parameters_get_minus_2(demo_server: LiveServer, raw_query: str) -> None:
+def test_hostile_parameters_get_minus_2(demo_server: Server, raw_query: str) -> None:
     r = demo_server.get(f"{PATH}?{raw_query}", headers=DEMO)
     expect_error(r, 400, -2)

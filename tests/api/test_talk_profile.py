@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.worlds import (
+from tests.support.server import Server
+from tests.support.worlds import (
     IMG,
     NO_AUTH,
     NOT_TALK_PROFILE,
@@ -23,7 +24,6 @@ from tests.api.worlds import (
     token,
     world,
 )
-from tests.support.server import LiveServer
 
 PATH = "/v1/api/talk/profile"
 RYAN_IMAGE = "https://xxx.kakao.co.kr/.../aaa.jpg"
@@ -33,7 +33,7 @@ RYAN_THUMB = "https://xxx.kakao.co.kr/.../bbb.jpg"
 # --- the seed's samples, against the demo world ----------------------------------------------
 
 
-def test_sample_full_profile_consent(demo_server: LiveServer) -> None:
+def test_sample_full_profile_consent(demo_server: Server) -> None:
     r = demo_server.get(PATH, headers=bearer("demo-token-ryan-full"))
     expect(
         r,
@@ -47,28 +47,28 @@ def test_sample_full_profile_consent(demo_server: LiveServer) -> None:
     )
 
 
-def test_sample_nickname_only(demo_server: LiveServer) -> None:
+def test_sample_nickname_only(demo_server: Server) -> None:
     r = demo_server.get(PATH, headers=bearer("demo-token-ryan-nickname"))
     expect(r, 200, {"id": 1234567, "nickName": "Ryan"})
 
 
-def test_sample_image_only(demo_server: LiveServer) -> None:
+def test_sample_image_only(demo_server: Server) -> None:
     r = demo_server.get(PATH, headers=bearer("demo-token-ryan-image"))
     expect(r, 200, {"id": 1234567, "profileImageURL": RYAN_IMAGE, "thumbnailURL": RYAN_THUMB})
 
 
-def test_sample_no_consent_keeps_the_id(demo_server: LiveServer) -> None:
+def test_sample_no_consent_keeps_the_id(demo_server: Server) -> None:
     # SPEC §4 overrides the seed's `{}` sample: `id` is always present.
     r = demo_server.get(PATH, headers=bearer("demo-token-ryan-none"))
     expect(r, 200, {"id": 1234567})
 
 
-def test_sample_not_a_talk_user(demo_server: LiveServer) -> None:
+def test_sample_not_a_talk_user(demo_server: Server) -> None:
     r = demo_server.get(PATH, headers=bearer("demo-token-not-talk"))
     expect(r, 400, NOT_TALK_PROFILE)
 
 
-def test_raw_body_has_no_nulls_and_plain_integer_ids(demo_server: LiveServer) -> None:
+def test_raw_body_has_no_nulls_and_plain_integer_ids(demo_server: Server) -> None:
     r = demo_server.get(PATH, headers=bearer("demo-token-ryan-nickname"))
     assert b"null" not in r.content
     assert b'"id":1234567' in r.content.replace(b" ", b"")
@@ -77,11 +77,11 @@ def test_raw_body_has_no_nulls_and_plain_integer_ids(demo_server: LiveServer) ->
 # --- credentials (SPEC §2) --------------------------------------------------------------------
 
 
-def test_no_authorization_header(demo_server: LiveServer) -> None:
+def test_no_authorization_header(demo_server: Server) -> None:
     expect(demo_server.get(PATH), 401, NO_AUTH)
 
 
-def test_blank_authorization_header(demo_server: LiveServer) -> None:
+def test_blank_authorization_header(demo_server: Server) -> None:
     expect(demo_server.get(PATH, headers={"Authorization": ""}), 401, NO_AUTH)
 
 
@@ -99,18 +99,18 @@ def test_blank_authorization_header(demo_server: LiveServer) -> None:
     ],
 )
 def test_anything_but_a_live_token_does_not_exist(
-    demo_server: LiveServer, authorization: str
+    demo_server: Server, authorization: str
 ) -> None:
     r = demo_server.get(PATH, headers={"Authorization": authorization})
     expect(r, 401, TOKEN_NOT_FOUND)
 
 
-def test_expired_token(demo_server: LiveServer) -> None:
+def test_expired_token(demo_server: Server) -> None:
     expect(demo_server.get(PATH, headers=bearer("demo-token-expired")), 401, TOKEN_EXPIRED)
 
 
 def test_expired_token_of_a_non_talk_user_is_still_401(
-    profile_world: LiveServer,
+    profile_world: Server,
 ) -> None:
     # The credential is checked first (SPEC §2 order).
     r = profile_world.get(PATH, headers=bearer("tok-kim-expired"))
@@ -172,11 +172,11 @@ PROFILE_WORLD = world(
 
 
 @pytest.fixture(scope="module")
-def profile_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def profile_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory, PROFILE_WORLD, "profile-world")
 
 
-def test_split_items_show_both_fields(profile_world: LiveServer) -> None:
+def test_split_items_show_both_fields(profile_world: Server) -> None:
     r = profile_world.get(PATH, headers=bearer("tok-ryan-10"))
     expect(
         r,
@@ -190,7 +190,7 @@ def test_split_items_show_both_fields(profile_world: LiveServer) -> None:
     )
 
 
-def test_legacy_profile_item_shows_both_fields(profile_world: LiveServer) -> None:
+def test_legacy_profile_item_shows_both_fields(profile_world: Server) -> None:
     r = profile_world.get(PATH, headers=bearer("tok-ryan-12"))
     expect(
         r,
@@ -204,17 +204,17 @@ def test_legacy_profile_item_shows_both_fields(profile_world: LiveServer) -> Non
     )
 
 
-def test_legacy_app_without_agreement_gives_the_id_alone(profile_world: LiveServer) -> None:
+def test_legacy_app_without_agreement_gives_the_id_alone(profile_world: Server) -> None:
     expect(profile_world.get(PATH, headers=bearer("tok-apeach-12")), 200, {"id": 121})
 
 
-def test_required_nickname_only_app(profile_world: LiveServer) -> None:
+def test_required_nickname_only_app(profile_world: Server) -> None:
     expect(
         profile_world.get(PATH, headers=bearer("tok-ryan-13")), 200, {"id": 130, "nickName": "Ryan"}
     )
 
 
-def test_the_id_is_the_app_specific_user_id(profile_world: LiveServer) -> None:
+def test_the_id_is_the_app_specific_user_id(profile_world: Server) -> None:
     ids = {
         tok: profile_world.get(PATH, headers=bearer(tok)).json()["id"]
         for tok in ("tok-ryan-10", "tok-ryan-12", "tok-ryan-13")
@@ -222,39 +222,39 @@ def test_the_id_is_the_app_specific_user_id(profile_world: LiveServer) -> None:
     assert ids == {"tok-ryan-10": 100, "tok-ryan-12": 120, "tok-ryan-13": 130}
 
 
-def test_multi_profiles_never_apply_to_oneself(profile_world: LiveServer) -> None:
+def test_multi_profiles_never_apply_to_oneself(profile_world: Server) -> None:
     # Ryan shows Apeach a work profile; Ryan's own profile is still the default one.
     body = expect(profile_world.get(PATH, headers=bearer("tok-ryan-10")), 200)
     assert body["nickName"] == "Ryan"
     assert body["thumbnailURL"] == IMG + "ryan_110.jpg"
 
 
-def test_profile_without_images_omits_image_fields(profile_world: LiveServer) -> None:
+def test_profile_without_images_omits_image_fields(profile_world: Server) -> None:
     r = profile_world.get(PATH, headers=bearer("tok-noimg-10"))
     expect(r, 200, {"id": 102, "nickName": "No Image"})
 
 
-def test_app_without_profile_items_gets_minus_3(profile_world: LiveServer) -> None:
+def test_app_without_profile_items_gets_minus_3(profile_world: Server) -> None:
     expect_error(profile_world.get(PATH, headers=bearer("tok-ryan-11")), 403, -3)
 
 
-def test_minus_3_comes_before_minus_501(profile_world: LiveServer) -> None:
+def test_minus_3_comes_before_minus_501(profile_world: Server) -> None:
     # Kim is not a Talk user, in an app without profile items: the app's settings answer first.
     expect_error(profile_world.get(PATH, headers=bearer("tok-kim-11")), 403, -3)
 
 
-def test_non_talk_user_in_a_custom_world(profile_world: LiveServer) -> None:
+def test_non_talk_user_in_a_custom_world(profile_world: Server) -> None:
     expect(profile_world.get(PATH, headers=bearer("tok-kim-12")), 400, NOT_TALK_PROFILE)
 
 
-def test_query_parameters_are_ignored(profile_world: LiveServer) -> None:
+def test_query_parameters_are_ignored(profile_world: Server) -> None:
     r = profile_world.get(
         PATH, params={"secure_resource": "true", "x": "y"}, headers=bearer("tok-ryan-13")
     )
     expect(r, 200, {"id": 130, "nickName": "Ryan"})
 
 
-def test_post_is_not_the_profile_api(profile_world: LiveServer) -> None:
+def test_post_is_not_the_profile_api(profile_world: Server) -> None:
     r = profile_world.post(PATH, headers=bearer("tok-ryan-10"))
     assert r.status_code == 405
     assert r.status_code < 500

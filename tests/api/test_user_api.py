@@ -9,7 +9,20 @@ from typing import Any
 
 import pytest
 
-from tests.api.worlds import (
+from tests.support.login_browser import LoginBrowser, advance_clock, exchange, refresh, tokens_for
+from tests.support.login_worlds import (
+    APP,
+    CLIENT,
+    CLIENT_SECRET,
+    RYAN_ACCOUNT_PROFILE,
+    RYAN_PASSWORD,
+    SECRET_APP,
+    SECRET_CLIENT,
+    fresh_accounts,
+    login_world,
+)
+from tests.support.server import Server
+from tests.support.worlds import (
     INVALID_APP_KEY,
     NO_AUTH,
     NOT_REGISTERED,
@@ -21,21 +34,8 @@ from tests.api.worlds import (
     kakao_ak,
     serve,
 )
-from tests.oauth.flow import LoginBrowser, advance_clock, exchange, refresh, tokens_for
-from tests.oauth.worlds import (
-    APP,
-    CLIENT,
-    CLIENT_SECRET,
-    RYAN_ACCOUNT_PROFILE,
-    RYAN_PASSWORD,
-    SECRET_APP,
-    SECRET_CLIENT,
-    fresh_accounts,
-    login_world,
-)
-from tests.support.server import LiveServer
 
-MakeServer = Callable[..., LiveServer]
+MakeServer = Callable[..., Server]
 IMG = "https://img.example/"
 ENDPOINTS = [
     ("GET", "/v1/user/access_token_info"),
@@ -48,7 +48,7 @@ ENDPOINTS = [
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory, login_world(), "user-api")
 
 
@@ -60,12 +60,12 @@ def user() -> str:
     return next(_fresh)
 
 
-def user_id_of(server: LiveServer, access_token: str) -> int:
+def user_id_of(server: Server, access_token: str) -> int:
     info = server.get("/v1/user/access_token_info", headers=bearer(access_token)).json()
     return int(info["id"])
 
 
-def friend_ids(server: LiveServer, access_token: str) -> list[int]:
+def friend_ids(server: Server, access_token: str) -> list[int]:
     response = server.get("/v1/api/talk/friends", headers=bearer(access_token))
     body = expect(response, 200)
     return [element["id"] for element in body["elements"]]
@@ -75,20 +75,20 @@ def friend_ids(server: LiveServer, access_token: str) -> list[int]:
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
-def test_credentials(server: LiveServer, method: str, path: str) -> None:
+def test_credentials(server: Server, method: str, path: str) -> None:
     expect(server.request(method, path), 401, NO_AUTH)
     expect(server.request(method, path, headers=bearer("nope")), 401, TOKEN_NOT_FOUND)
     expect(server.request(method, path, headers={"Authorization": "Basic x"}), 401, TOKEN_NOT_FOUND)
 
 
-def test_unlink_with_a_bad_admin_key(server: LiveServer) -> None:
+def test_unlink_with_a_bad_admin_key(server: Server) -> None:
     expect(server.post("/v1/user/unlink", headers=kakao_ak("nope")), 401, INVALID_APP_KEY)
 
 
 # --- access_token_info ------------------------------------------------------------------------
 
 
-def test_access_token_info(server: LiveServer, user: str) -> None:
+def test_access_token_info(server: Server, user: str) -> None:
     tokens = tokens_for(server, CLIENT, user)
     body = expect(
         server.get("/v1/user/access_token_info", headers=bearer(tokens["access_token"])), 200
@@ -114,7 +114,7 @@ def test_access_token_info_counts_down_and_expires(make_server: MakeServer) -> N
 # --- logout -------------------------------------------------------------------------------
 
 
-def test_logout_revokes_the_token_and_its_refresh_token(server: LiveServer, user: str) -> None:
+def test_logout_revokes_the_token_and_its_refresh_token(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     first = exchange(server, CLIENT, browser.code(CLIENT, user)["code"]).json()
     second = exchange(server, CLIENT, browser.code(CLIENT, user)["code"]).json()
@@ -135,7 +135,7 @@ def test_logout_revokes_the_token_and_its_refresh_token(server: LiveServer, user
 # --- unlink -------------------------------------------------------------------------------
 
 
-def test_unlink_with_the_token(server: LiveServer, user: str) -> None:
+def test_unlink_with_the_token(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     tokens = exchange(server, CLIENT, browser.code(CLIENT, user)["code"]).json()
     other = exchange(server, CLIENT, browser.code(CLIENT, user)["code"]).json()
@@ -257,7 +257,7 @@ EMAIL = ("account_email", "Email")
 OPENID = ("openid", "OpenID Connect")
 
 
-def test_scopes(server: LiveServer, user: str) -> None:
+def test_scopes(server: Server, user: str) -> None:
     tokens = tokens_for(server, CLIENT, user, untick=("friends", "openid"))
     uid = user_id_of(server, tokens["access_token"])
     auth = bearer(tokens["access_token"])
@@ -287,7 +287,7 @@ def test_scopes(server: LiveServer, user: str) -> None:
         expect_error(server.get("/v2/user/scopes", headers=auth, params={"scopes": bad}), 400, -2)
 
 
-def test_revoke_an_optional_item(server: LiveServer, user: str) -> None:
+def test_revoke_an_optional_item(server: Server, user: str) -> None:
     tokens = tokens_for(server, CLIENT, user)
     auth = bearer(tokens["access_token"])
     response = server.post(
@@ -314,7 +314,7 @@ def test_revoke_an_optional_item(server: LiveServer, user: str) -> None:
         [],
     ],
 )
-def test_revoke_refused(server: LiveServer, scopes: list[str]) -> None:
+def test_revoke_refused(server: Server, scopes: list[str]) -> None:
     user = next(_fresh)
     tokens = tokens_for(server, CLIENT, user)
     auth = bearer(tokens["access_token"])
@@ -327,13 +327,13 @@ def test_revoke_refused(server: LiveServer, scopes: list[str]) -> None:
 
 
 @pytest.mark.parametrize("raw", ["[" * 5_000, "not json", '{"a": 1}', "[1, 2]"])
-def test_malformed_scopes_are_invalid_arguments(server: LiveServer, raw: str) -> None:
+def test_malformed_scopes_are_invalid_arguments(server: Server, raw: str) -> None:
     auth = bearer(tokens_for(server, CLIENT, next(_fresh))["access_token"])
     expect_error(server.get("/v2/user/scopes", headers=auth, params={"scopes": raw}), 400, -2)
     expect_error(server.post("/v2/user/revoke/scopes", headers=auth, data={"scopes": raw}), 400, -2)
 
 
-def test_revoke_an_item_not_agreed(server: LiveServer, user: str) -> None:
+def test_revoke_an_item_not_agreed(server: Server, user: str) -> None:
     tokens = tokens_for(server, CLIENT, user, untick=("friends",))
     auth = bearer(tokens["access_token"])
     response = server.post("/v2/user/revoke/scopes", headers=auth, data={"scopes": '["friends"]'})
@@ -361,7 +361,7 @@ def test_revoking_friends_leaves_the_friends_lists(make_server: MakeServer) -> N
 # --- /v2/user/me ------------------------------------------------------------------------------
 
 
-def test_me_with_every_item(server: LiveServer) -> None:
+def test_me_with_every_item(server: Server) -> None:
     tokens = tokens_for(server, CLIENT, "ryan", password=RYAN_PASSWORD)
     auth = bearer(tokens["access_token"])
     body = expect(server.get("/v2/user/me", headers=auth), 200)
@@ -394,7 +394,7 @@ def test_me_with_every_item(server: LiveServer) -> None:
     assert again["kakao_account"] == body["kakao_account"]
 
 
-def test_me_follows_consent(server: LiveServer, user: str) -> None:
+def test_me_follows_consent(server: Server, user: str) -> None:
     tokens = tokens_for(server, CLIENT, user, untick=("profile_image", "account_email"))
     body = expect(server.get("/v2/user/me", headers=bearer(tokens["access_token"])), 200)
     assert body["properties"] == {"nickname": user.title()}
@@ -406,7 +406,7 @@ def test_me_follows_consent(server: LiveServer, user: str) -> None:
     }
 
 
-def test_me_on_the_legacy_profile_item(server: LiveServer) -> None:
+def test_me_on_the_legacy_profile_item(server: Server) -> None:
     user = next(_fresh)
     tokens = tokens_for(
         server, SECRET_CLIENT, user, untick=("profile",), client_secret=CLIENT_SECRET

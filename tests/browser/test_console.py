@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.worlds import bearer, expect
 from tests.support.server import LiveServer
+from tests.support.worlds import bearer, expect
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,8 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def demo(make_server: Callable[..., LiveServer]) -> LiveServer:
-    return make_server(demo=True)
+def demo(make_live_server: Callable[..., LiveServer]) -> LiveServer:
+    return make_live_server(demo=True)
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.api.worlds import bearer, expect
-from tests.oauth.flow import exchange
-from tests.oauth.worlds import CLIENT, RYAN_PASSWORD, login_world
+from tests.support.login_browser import exchange
+from tests.support.login_worlds import CLIENT, RYAN_PASSWORD, login_world
 from tests.support.server import LiveServer
+from tests.support.worlds import bearer, expect
 
 pytestmark = pytest.mark.browser
 
@@ -64,9 +64,9 @@ def callback() -> Iterator[Callback]:
 
 
 def test_login_consent_and_additional_consent_in_chromium(
-    make_server: Callable[..., LiveServer], callback: Callback, browser_context: Any
+    make_live_server: Callable[..., LiveServer], callback: Callback, browser_context: Any
 ) -> None:
-    server = make_server(seed=login_world(redirect_uri=callback.url))
+    server = make_live_server(seed=login_world(redirect_uri=callback.url))
     page = browser_context.new_page()
 
     def authorize_url(**extra: str) -> str:
@@ -139,9 +139,9 @@ def test_login_consent_and_additional_consent_in_chromium(
 
 
 def test_refusal_in_chromium(
-    make_server: Callable[..., LiveServer], callback: Callback, browser_context: Any
+    make_live_server: Callable[..., LiveServer], callback: Callback, browser_context: Any
 ) -> None:
-    server = make_server(seed=login_world(redirect_uri=callback.url))
+    server = make_live_server(seed=login_world(redirect_uri=callback.url))
     page = browser_context.new_page()
     query = {
         "client_id": CLIENT,

@@ -18,11 +18,15 @@ def _hidden(page: str, name: str) -> str:
 
 
 def log_in_and_agree(
-    base_url: str, authorization_url: str, account: str, *, refuse: Collection[str] = ()
+    base_url: str, authorization_url: str, account: str, *, refuse: Collection[str] = (),
+    transport: httpx.BaseTransport | None = None,
 ) -> dict[str, str]:
     """The query of the redirect to the app (`code` and `state`, or `error`). The user picks
-    `account` in the chooser and, if asked, agrees to every optional item except `refuse`."""
-    with httpx.Client(base_url=base_url, follow_redirects=False, timeout=30.0) as browser:
+    `account` in the chooser and, if asked, agrees to every optional item except `refuse`.
+    `transport`: the server's, for an in-process one."""
+    with httpx.Client(
+        base_url=base_url, follow_redirects=False, timeout=30.0, transport=transport
+    ) as browser:
         response = browser.get(authorization_url)
         for _ in range(8):
             if response.status_code == 302:

@@ -1,5 +1,5 @@
-"""Transports that send over the real network and remember what was sent (no mock: the real
-server answers every request)."""
+"""Transports that remember what was sent and hand it on (no mock: the real server answers
+every request, in-process or over the network)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import httpx
 
 
 class RecordingTransport(httpx.BaseTransport):
-    def __init__(self) -> None:
+    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
         self.requests: list[httpx.Request] = []
-        self._inner = httpx.HTTPTransport()
+        self._inner = inner or httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -20,9 +20,9 @@ class RecordingTransport(httpx.BaseTransport):
 
 
 class AsyncRecordingTransport(httpx.AsyncBaseTransport):
-    def __init__(self) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
         self.requests: list[httpx.Request] = []
-        self._inner = httpx.AsyncHTTPTransport()
+        self._inner = inner or httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)

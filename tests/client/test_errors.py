@@ -26,7 +26,7 @@ from talksocial.client import (
     UnexpectedResponseError,
     _wire,
 )
-from talksocial.testing import KakaoWorld
+from tests.support.kakao_world import InProcessKakaoWorld
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,9 @@ def check(error: KakaoApiError, case: Case) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_error_classes(kakao_demo_world: KakaoWorld, name: str) -> None:
+def test_error_classes(demo_world: InProcessKakaoWorld, name: str) -> None:
     case = CASES[name]
-    client = kakao_demo_world.client(**case.credentials)
+    client = demo_world.client(**case.credentials)
     with pytest.raises(case.error) as raised:
         case.call(client)
     check(raised.value, case)
@@ -126,9 +126,9 @@ def test_error_classes(kakao_demo_world: KakaoWorld, name: str) -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("name", sorted(CASES))
-async def test_async_error_classes(kakao_demo_world: KakaoWorld, name: str) -> None:
+async def test_async_error_classes(demo_world: InProcessKakaoWorld, name: str) -> None:
     case = CASES[name]
-    async with kakao_demo_world.async_client(**case.credentials) as client:
+    async with demo_world.async_client(**case.credentials) as client:
         call: Callable[[AsyncKakaoClient], Awaitable[Any]] = case.call
         with pytest.raises(case.error) as raised:
             await call(client)
@@ -147,21 +147,22 @@ def test_hierarchy() -> None:
     assert not issubclass(KakaoAuthError, KakaoApiError)
 
 
-def test_missing_credentials_fail_before_sending(kakao_demo_world: KakaoWorld) -> None:
+def test_missing_credentials_fail_before_sending(demo_world: InProcessKakaoWorld) -> None:
     with pytest.raises(ValueError, match="access token"):
-        kakao_demo_world.client(admin_key="demo-admin-key").talk_profile()
+        demo_world.client(admin_key="demo-admin-key").talk_profile()
     with pytest.raises(ValueError, match="access token"):
-        kakao_demo_world.client(access_token="").talk_profile()
+        demo_world.client(access_token="").talk_profile()
     with pytest.raises(ValueError, match="admin key"):
-        kakao_demo_world.client(access_token="demo-access-token").talk_profiles([9876])
+        demo_world.client(access_token="demo-access-token").talk_profiles([9876])
 
 
-def test_an_unknown_path(kakao_demo_world: KakaoWorld) -> None:
+def test_an_unknown_path(demo_world: InProcessKakaoWorld) -> None:
     # A client pointed at a wrong base URL still raises a KakaoError, with the HTTP status.
     client = KakaoClient(
         access_token="demo-access-token",
-        api_base_url=kakao_demo_world.base_url + "/no-such-prefix",
-        auth_base_url=kakao_demo_world.base_url,
+        api_base_url=demo_world.base_url + "/no-such-prefix",
+        auth_base_url=demo_world.base_url,
+        transport=demo_world.transport(),
     )
     with client, pytest.raises(KakaoError) as raised:
         client.talk_profile()

@@ -9,10 +9,10 @@ import pytest
 
 from talksocial.client import InternalServerError, KakaoClient, QuotaExceededError
 from talksocial.demo import DEMO_ACCESS_TOKEN, DEMO_APP_ID
-from tests.support.server import LiveServer
+from tests.support.server import Server
 
 
-def test_fault_and_quota_errors(make_server: Callable[..., LiveServer]) -> None:
+def test_fault_and_quota_errors(make_server: Callable[..., Server]) -> None:
     server = make_server(demo=True)
     fault = server.post("/_talksocial/faults", json={
         "endpoint": "/v1/api/talk/friends", "code": -1, "next": 1})
@@ -21,7 +21,7 @@ def test_fault_and_quota_errors(make_server: Callable[..., LiveServer]) -> None:
                            json={"daily_limit": 1})
     assert quota.status_code == 200
     with KakaoClient(api_base_url=server.base_url, auth_base_url=server.base_url,
-                     access_token=DEMO_ACCESS_TOKEN) as client:
+                     access_token=DEMO_ACCESS_TOKEN, transport=server.transport()) as client:
         with pytest.raises(InternalServerError) as internal:
             client.friends()
         assert (internal.value.code, internal.value.http_status) == (-1, 400)

@@ -23,9 +23,9 @@ from talksocial.client import (
     TokenPair,
     code_challenge_s256,
 )
-from talksocial.testing import KakaoWorld
 from tests.client.login_flow import log_in_and_agree
 from tests.client.recording import AsyncRecordingTransport, RecordingTransport
+from tests.support.kakao_world import InProcessKakaoWorld
 
 REDIRECT = "http://localhost:3000/callback"
 REST_KEY = "demo-rest-api-key"
@@ -34,29 +34,29 @@ REFRESH_LIFETIME = 5183999
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[KakaoWorld]:
+def world(tmp_path: Path) -> Iterator[InProcessKakaoWorld]:
     # Logins and refreshes write: a world of this test's own.
-    world = KakaoWorld.start("demo", tmp_path)
+    world = InProcessKakaoWorld.start("demo", tmp_path)
     try:
         yield world
     finally:
         world.stop()
 
 
-def log_in(world: KakaoWorld, client: KakaoClient, account: str = "muzi", **kwargs: object) -> OAuthToken:
+def log_in(world: InProcessKakaoWorld, client: KakaoClient, account: str = "muzi", **kwargs: object) -> OAuthToken:
     request = client.authorization_url(REDIRECT, **kwargs)  # type: ignore[arg-type]
-    redirect = log_in_and_agree(world.base_url, request.url, account)
+    redirect = log_in_and_agree(world.base_url, request.url, account, transport=world.transport())
     assert redirect["state"] == request.state
     return client.exchange_code(
         redirect["code"], redirect_uri=REDIRECT, code_verifier=request.code_verifier
     )
 
 
-def test_authorization_url(kakao_demo_world: KakaoWorld) -> None:
-    client = kakao_demo_world.client(rest_api_key=REST_KEY)
+def test_authorization_url(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(rest_api_key=REST_KEY)
     request = client.authorization_url(REDIRECT, scope=["friends", "openid"], prompt=["login"])
     url = urlsplit(request.url)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == kakao_demo_world.base_url + "/oauth/authorize"
+    assert f"{url.scheme}://{url.netloc}{url.path}" == demo_world.base_url + "/oauth/authorize"
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert query == {
         "client_id": REST_KEY,
@@ -81,7 +81,7 @@ def test_rfc7636_appendix_b_challenge() -> None:
     assert code_challenge_s256(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
-def test_login_and_user_calls(world: KakaoWorld) -> None:
+def test_login_and_user_calls(world: InProcessKakaoWorld) -> None:
     store = MemoryTokenStore()
     client = world.client(rest_api_key=REST_KEY, token_store=store)
     token = log_in(world, client, scope=["openid", "account_email"])
@@ -128,10 +128,10 @@ def test_login_and_user_calls(world: KakaoWorld) -> None:
     assert refused.value.error_code == "KOE322"
 
 
-def test_code_exchange_errors(world: KakaoWorld) -> None:
+def test_code_exchange_errors(world: InProcessKakaoWorld) -> None:
     client = world.client(rest_api_key=REST_KEY)
     request = client.authorization_url(REDIRECT)
-    code = log_in_and_agree(world.base_url, request.url, "muzi")["code"]
+    code = log_in_and_agree(world.base_url, request.url, "muzi", transport=world.transport())["code"]
     with pytest.raises(KakaoAuthError) as wrong_verifier:
         client.exchange_code(code, redirect_uri=REDIRECT, code_verifier="x" * 64)
     assert (wrong_verifier.value.error, wrong_verifier.value.error_code) == (
@@ -141,7 +141,7 @@ def test_code_exchange_errors(world: KakaoWorld) -> None:
     assert wrong_verifier.value.http_status == 400
 
     request = client.authorization_url(REDIRECT)
-    code = log_in_and_agree(world.base_url, request.url, "muzi")["code"]
+    code = log_in_and_agree(world.base_url, request.url, "muzi", transport=world.transport())["code"]
     client.exchange_code(code, redirect_uri=REDIRECT, code_verifier=request.code_verifier)
     with pytest.raises(KakaoAuthError) as reused:
         client.exchange_code(code, redirect_uri=REDIRECT, code_verifier=request.code_verifier)
@@ -154,7 +154,7 @@ def test_code_exchange_errors(world: KakaoWorld) -> None:
         client.refresh()  # no store, no token
 
 
-def test_refresh_keeps_the_refresh_token(world: KakaoWorld) -> None:
+def test_refresh_keeps_the_refresh_token(world: InProcessKakaoWorld) -> None:
     store = MemoryTokenStore()
     client = world.client(rest_api_key=REST_KEY, token_store=store)
     first = log_in(world, client)
@@ -164,9 +164,9 @@ def test_refresh_keeps_the_refresh_token(world: KakaoWorld) -> None:
     assert store.get() == TokenPair(refreshed.access_token, first.refresh_token)
 
 
-def test_expired_token_is_refreshed_once_and_the_call_retried(world: KakaoWorld) -> None:
+def test_expired_token_is_refreshed_once_and_the_call_retried(world: InProcessKakaoWorld) -> None:
     store = MemoryTokenStore()
-    transport = RecordingTransport()
+    transport = RecordingTransport(world.transport())
     client = world.client(rest_api_key=REST_KEY, token_store=store, transport=transport)
     first = log_in(world, client)
     world.advance_clock(ACCESS_LIFETIME + 1)
@@ -195,8 +195,8 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(world: KakaoWorld)
     assert [r.url.path for r in transport.requests] == ["/v1/api/talk/friends", "/oauth/token"]
 
 
-def test_without_a_store_an_expired_token_is_not_refreshed(world: KakaoWorld) -> None:
-    transport = RecordingTransport()
+def test_without_a_store_an_expired_token_is_not_refreshed(world: InProcessKakaoWorld) -> None:
+    transport = RecordingTransport(world.transport())
     client = world.client(
         access_token="demo-token-expired", rest_api_key=REST_KEY, transport=transport
     )
@@ -205,7 +205,7 @@ def test_without_a_store_an_expired_token_is_not_refreshed(world: KakaoWorld) ->
     assert len(transport.requests) == 1
 
 
-def test_unlink(world: KakaoWorld) -> None:
+def test_unlink(world: InProcessKakaoWorld) -> None:
     store = MemoryTokenStore()
     client = world.client(rest_api_key=REST_KEY, token_store=store)
     token = log_in(world, client, account="jordy")
@@ -225,17 +225,17 @@ def test_unlink(world: KakaoWorld) -> None:
 # ---- async -------------------------------------------------------------------------------------
 
 
-async def async_log_in(world: KakaoWorld, client: AsyncKakaoClient) -> OAuthToken:
+async def async_log_in(world: InProcessKakaoWorld, client: AsyncKakaoClient) -> OAuthToken:
     request = client.authorization_url(REDIRECT)
     # The browser's part is the user's, not the app's: plain blocking HTTP is fine here.
-    redirect = log_in_and_agree(world.base_url, request.url, "muzi")
+    redirect = log_in_and_agree(world.base_url, request.url, "muzi", transport=world.transport())
     return await client.exchange_code(
         redirect["code"], redirect_uri=REDIRECT, code_verifier=request.code_verifier
     )
 
 
 @pytest.mark.asyncio
-async def test_async_login_and_user_calls(world: KakaoWorld) -> None:
+async def test_async_login_and_user_calls(world: InProcessKakaoWorld) -> None:
     store = MemoryTokenStore()
     async with world.async_client(rest_api_key=REST_KEY, token_store=store) as client:
         token = await async_log_in(world, client)
@@ -262,9 +262,9 @@ async def test_async_login_and_user_calls(world: KakaoWorld) -> None:
 
 
 @pytest.mark.asyncio
-async def test_async_expired_token_is_refreshed_and_retried(world: KakaoWorld) -> None:
+async def test_async_expired_token_is_refreshed_and_retried(world: InProcessKakaoWorld) -> None:
     store = MemoryTokenStore()
-    transport = AsyncRecordingTransport()
+    transport = AsyncRecordingTransport(world.async_transport())
     async with world.async_client(
         rest_api_key=REST_KEY, token_store=store, transport=transport
     ) as client:

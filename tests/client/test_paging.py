@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from talksocial.client import Friend
-from talksocial.testing import KakaoWorld
 from tests.client.recording import AsyncRecordingTransport, RecordingTransport
+from tests.support.kakao_world import InProcessKakaoWorld
 
 APP = 3001
 FRIENDS = 1000
@@ -58,8 +58,8 @@ def big_world() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def paging_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KakaoWorld]:
-    world = KakaoWorld.start(big_world(), tmp_path_factory.mktemp("paging"))
+def paging_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessKakaoWorld]:
+    world = InProcessKakaoWorld.start(big_world(), tmp_path_factory.mktemp("paging"))
     try:
         yield world
     finally:
@@ -80,8 +80,8 @@ def check(friends: list[Friend], offsets: list[str]) -> None:
     assert offsets == [str(n) for n in range(0, FRIENDS, 100)]
 
 
-def test_iter_friends_over_1000(paging_world: KakaoWorld) -> None:
-    transport = RecordingTransport()
+def test_iter_friends_over_1000(paging_world: InProcessKakaoWorld) -> None:
+    transport = RecordingTransport(paging_world.transport())
     client = paging_world.client(access_token="tok-owner", transport=transport)
     friends = list(client.iter_friends(limit=100))
     offsets = [r.url.params.get("offset", "0") for r in transport.requests]
@@ -90,15 +90,15 @@ def test_iter_friends_over_1000(paging_world: KakaoWorld) -> None:
 
 
 @pytest.mark.asyncio
-async def test_async_iter_friends_over_1000(paging_world: KakaoWorld) -> None:
-    transport = AsyncRecordingTransport()
+async def test_async_iter_friends_over_1000(paging_world: InProcessKakaoWorld) -> None:
+    transport = AsyncRecordingTransport(paging_world.async_transport())
     async with paging_world.async_client(access_token="tok-owner", transport=transport) as client:
         friends = [f async for f in client.iter_friends(limit=100)]
     offsets = [r.url.params.get("offset", "0") for r in transport.requests]
     check(friends, offsets)
 
 
-def test_friends_page_counts(paging_world: KakaoWorld) -> None:
+def test_friends_page_counts(paging_world: InProcessKakaoWorld) -> None:
     page = paging_world.client(access_token="tok-owner").friends(offset=900, limit=100)
     assert (page.total_count, page.favorite_count) == (FRIENDS, len(range(0, FRIENDS, 7)))
     assert len(page.elements) == 100

@@ -16,8 +16,8 @@ from talksocial.client import (
     ProfileInfo,
     TalkProfile,
 )
-from talksocial.testing import KakaoWorld
 from tests.client.recording import AsyncRecordingTransport, RecordingTransport
+from tests.support.kakao_world import InProcessKakaoWorld
 
 IMG = "https://xxx.kakao.co.kr/.../"
 V2_IMAGE = "http://yyy.kakao.com/dn/.../img_640x640.jpg"
@@ -54,20 +54,20 @@ def query(url: str | None) -> dict[str, list[str]]:
 # ---- sync --------------------------------------------------------------------------------------
 
 
-def test_talk_profile(kakao_demo_world: KakaoWorld) -> None:
-    client = kakao_demo_world.client(access_token="demo-access-token")
+def test_talk_profile(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(access_token="demo-access-token")
     assert client.talk_profile() == MUZI
 
 
 @pytest.mark.parametrize("token", sorted(RYAN_PROFILES))
-def test_talk_profile_fields_follow_consent(kakao_demo_world: KakaoWorld, token: str) -> None:
-    profile = kakao_demo_world.client(access_token=token).talk_profile()
+def test_talk_profile_fields_follow_consent(demo_world: InProcessKakaoWorld, token: str) -> None:
+    profile = demo_world.client(access_token=token).talk_profile()
     assert profile == RYAN_PROFILES[token]
     assert dict(profile.extra) == {}
 
 
-def test_friends_pages(kakao_demo_world: KakaoWorld) -> None:
-    client = kakao_demo_world.client(access_token="demo-access-token")
+def test_friends_pages(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(access_token="demo-access-token")
     first = client.friends(limit=3)
     assert list(first.elements) == FIRST_PAGE
     assert (first.total_count, first.favorite_count, first.before_url) == (11, 1, None)
@@ -89,8 +89,8 @@ def test_friends_pages(kakao_demo_world: KakaoWorld) -> None:
     assert last.after_url is None
 
 
-def test_friends_order_and_friend_order(kakao_demo_world: KakaoWorld) -> None:
-    client = kakao_demo_world.client(access_token="demo-access-token")
+def test_friends_order_and_friend_order(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(access_token="demo-access-token")
     by_name_desc = client.friends(limit=100, order="desc", friend_order="nickname")
     by_name_asc = client.friends(limit=100, order="asc", friend_order="nickname")
     assert [f.id for f in by_name_desc.elements] == [f.id for f in reversed(by_name_asc.elements)]
@@ -100,9 +100,9 @@ def test_friends_order_and_friend_order(kakao_demo_world: KakaoWorld) -> None:
     assert list(favorite_desc.elements[1:]) == others_desc
 
 
-def test_lang_goes_in_the_ka_header(kakao_demo_world: KakaoWorld) -> None:
-    korean = kakao_demo_world.client(access_token="demo-token-neo")
-    english = kakao_demo_world.client(access_token="demo-token-neo", lang="en")
+def test_lang_goes_in_the_ka_header(demo_world: InProcessKakaoWorld) -> None:
+    korean = demo_world.client(access_token="demo-token-neo")
+    english = demo_world.client(access_token="demo-token-neo", lang="en")
     ko_names = [f.nickname for f in korean.friends(limit=100, friend_order="nickname").elements]
     en_names = [f.nickname for f in english.friends(limit=100, friend_order="nickname").elements]
     assert ko_names[:2] == NEO_KO_FIRST
@@ -110,9 +110,9 @@ def test_lang_goes_in_the_ka_header(kakao_demo_world: KakaoWorld) -> None:
     assert sorted(ko_names) == sorted(en_names)
 
 
-def test_ka_header_and_credentials_on_the_wire(kakao_demo_world: KakaoWorld) -> None:
-    transport = RecordingTransport()
-    client = kakao_demo_world.client(
+def test_ka_header_and_credentials_on_the_wire(demo_world: InProcessKakaoWorld) -> None:
+    transport = RecordingTransport(demo_world.transport())
+    client = demo_world.client(
         access_token="demo-access-token",
         admin_key="demo-admin-key",
         lang="en",
@@ -135,9 +135,9 @@ def test_ka_header_and_credentials_on_the_wire(kakao_demo_world: KakaoWorld) -> 
     }
 
 
-def test_iter_friends_walks_every_page(kakao_demo_world: KakaoWorld) -> None:
-    transport = RecordingTransport()
-    client = kakao_demo_world.client(access_token="demo-access-token", transport=transport)
+def test_iter_friends_walks_every_page(demo_world: InProcessKakaoWorld) -> None:
+    transport = RecordingTransport(demo_world.transport())
+    client = demo_world.client(access_token="demo-access-token", transport=transport)
     friends = list(client.iter_friends(limit=3))
     assert [f.id for f in friends][:3] == [1, 3, 2]
     assert sorted(f.id for f in friends) == MUZI_FRIEND_IDS
@@ -146,9 +146,9 @@ def test_iter_friends_walks_every_page(kakao_demo_world: KakaoWorld) -> None:
 
 def test_iter_friends_never_follows_after_url_to_another_host(tmp_path: Path) -> None:
     # The server announces its URLs under a foreign host; the token must stay on ours.
-    world = KakaoWorld.start("demo", tmp_path, public_url="http://attacker.invalid:9")
+    world = InProcessKakaoWorld.start("demo", tmp_path, public_url="http://attacker.invalid:9")
     try:
-        transport = RecordingTransport()
+        transport = RecordingTransport(world.transport())
         client = world.client(access_token="demo-access-token", transport=transport)
         page = client.friends(limit=5)
         assert page.after_url is not None and page.after_url.startswith(
@@ -162,15 +162,15 @@ def test_iter_friends_never_follows_after_url_to_another_host(tmp_path: Path) ->
         world.stop()
 
 
-def test_talk_profiles_with_viewer(kakao_demo_world: KakaoWorld) -> None:
-    client = kakao_demo_world.client(admin_key="demo-admin-key")
+def test_talk_profiles_with_viewer(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(admin_key="demo-admin-key")
     answer = client.talk_profiles([9876, 5432], viewer_id=12345)
     assert answer.viewer == SAMPLE_VIEWER
     assert list(answer.targets) == SAMPLE_TARGETS
 
 
-def test_talk_profiles_without_viewer(kakao_demo_world: KakaoWorld) -> None:
-    client = kakao_demo_world.client(admin_key="demo-admin-key")
+def test_talk_profiles_without_viewer(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(admin_key="demo-admin-key")
     answer = client.talk_profiles([5432, 9876, 5432])
     assert answer.viewer is None
     # Without a viewer 5432 shows its default profile; duplicates are answered as given.
@@ -181,21 +181,22 @@ def test_talk_profiles_without_viewer(kakao_demo_world: KakaoWorld) -> None:
     ]
 
 
-def test_talk_profiles_fields_follow_the_targets_consent(kakao_demo_world: KakaoWorld) -> None:
-    client = kakao_demo_world.client(admin_key="demo-admin-key-nickname-only")
+def test_talk_profiles_fields_follow_the_targets_consent(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(admin_key="demo-admin-key-nickname-only")
     assert list(client.talk_profiles([9876]).targets) == [ProfileInfo(9876, "yyy", None, None)]
 
 
-def test_talk_profiles_of_an_account_not_on_talk(kakao_demo_world: KakaoWorld) -> None:
-    client = kakao_demo_world.client(admin_key="demo-admin-key")
+def test_talk_profiles_of_an_account_not_on_talk(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(admin_key="demo-admin-key")
     assert list(client.talk_profiles([106]).targets) == [ProfileInfo(106)]
 
 
-def test_context_manager_closes(kakao_demo_world: KakaoWorld) -> None:
+def test_context_manager_closes(demo_world: InProcessKakaoWorld) -> None:
     with KakaoClient(
         access_token="demo-access-token",
-        api_base_url=kakao_demo_world.base_url,
-        auth_base_url=kakao_demo_world.base_url,
+        api_base_url=demo_world.base_url,
+        auth_base_url=demo_world.base_url,
+        transport=demo_world.transport(),
     ) as client:
         assert client.talk_profile().id == 1000
     with pytest.raises(RuntimeError):
@@ -205,37 +206,38 @@ def test_context_manager_closes(kakao_demo_world: KakaoWorld) -> None:
 # ---- async -------------------------------------------------------------------------------------
 
 
-def async_client(world: KakaoWorld, **kwargs: Any) -> AsyncKakaoClient:
+def async_client(world: InProcessKakaoWorld, **kwargs: Any) -> AsyncKakaoClient:
+    kwargs.setdefault("transport", world.async_transport())
     return AsyncKakaoClient(api_base_url=world.base_url, auth_base_url=world.base_url, **kwargs)
 
 
 @pytest.mark.asyncio
-async def test_async_talk_profile(kakao_demo_world: KakaoWorld) -> None:
-    async with async_client(kakao_demo_world, access_token="demo-access-token") as client:
+async def test_async_talk_profile(demo_world: InProcessKakaoWorld) -> None:
+    async with async_client(demo_world, access_token="demo-access-token") as client:
         assert await client.talk_profile() == MUZI
     for token, expected in RYAN_PROFILES.items():
-        async with async_client(kakao_demo_world, access_token=token) as client:
+        async with async_client(demo_world, access_token=token) as client:
             assert await client.talk_profile() == expected
 
 
 @pytest.mark.asyncio
-async def test_async_friends_and_lang(kakao_demo_world: KakaoWorld) -> None:
-    async with async_client(kakao_demo_world, access_token="demo-access-token") as client:
+async def test_async_friends_and_lang(demo_world: InProcessKakaoWorld) -> None:
+    async with async_client(demo_world, access_token="demo-access-token") as client:
         first = await client.friends(limit=3)
         assert list(first.elements) == FIRST_PAGE
         assert (first.total_count, first.favorite_count, first.before_url) == (11, 1, None)
         second = await client.friends(offset=3, limit=3)
         assert query(second.before_url)["offset"] == ["0"]
-    async with async_client(kakao_demo_world, access_token="demo-token-neo", lang="en") as client:
+    async with async_client(demo_world, access_token="demo-token-neo", lang="en") as client:
         page = await client.friends(limit=100, friend_order="nickname")
         assert [f.nickname for f in page.elements][:4] == NEO_EN_FIRST
 
 
 @pytest.mark.asyncio
-async def test_async_iter_friends(kakao_demo_world: KakaoWorld) -> None:
-    transport = AsyncRecordingTransport()
+async def test_async_iter_friends(demo_world: InProcessKakaoWorld) -> None:
+    transport = AsyncRecordingTransport(demo_world.async_transport())
     async with async_client(
-        kakao_demo_world, access_token="demo-access-token", transport=transport
+        demo_world, access_token="demo-access-token", transport=transport
     ) as client:
         ids = [f.id async for f in client.iter_friends(limit=3)]
     assert ids[:3] == [1, 3, 2]
@@ -244,8 +246,8 @@ async def test_async_iter_friends(kakao_demo_world: KakaoWorld) -> None:
 
 
 @pytest.mark.asyncio
-async def test_async_talk_profiles(kakao_demo_world: KakaoWorld) -> None:
-    async with async_client(kakao_demo_world, admin_key="demo-admin-key") as client:
+async def test_async_talk_profiles(demo_world: InProcessKakaoWorld) -> None:
+    async with async_client(demo_world, admin_key="demo-admin-key") as client:
         answer = await client.talk_profiles([9876, 5432], viewer_id=12345)
         assert answer.viewer == SAMPLE_VIEWER
         assert list(answer.targets) == SAMPLE_TARGETS

@@ -13,8 +13,9 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from tests.api.worlds import bearer, expect
-from tests.support.server import LiveServer, start_server
+from tests.support.inprocess import start_inprocess_server
+from tests.support.server import LiveServer, Server
+from tests.support.worlds import bearer, expect
 
 OPERATOR_TOKEN = "op-" + "7" * 40
 HOSTILE = "<script>alert(\"x\")</script>&'"
@@ -34,10 +35,10 @@ def set_cookie_header(response: httpx.Response) -> str:
 
 
 @pytest.fixture(scope="module")
-def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A demo server on loopback without an operator token: the console is open. Tests here
     write to it only under keys of their own."""
-    server = start_server(tmp_path_factory.mktemp("console-open"), demo=True)
+    server = start_inprocess_server(tmp_path_factory.mktemp("console-open"), demo=True)
     try:
         yield server
     finally:
@@ -45,7 +46,7 @@ def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         assert "Traceback" not in server.log(), server.log()
 
 
-def test_open_console_cookie_and_headers(open_server: LiveServer) -> None:
+def test_open_console_cookie_and_headers(open_server: Server) -> None:
     client = open_server.client(follow_redirects=False)
     r = client.get("/console")
     assert r.status_code == 200
@@ -63,7 +64,7 @@ def test_open_console_cookie_and_headers(open_server: LiveServer) -> None:
     assert "demo-admin-key" in r.text
 
 
-def test_every_form_carries_the_csrf_token(open_server: LiveServer) -> None:
+def test_every_form_carries_the_csrf_token(open_server: Server) -> None:
     client = open_server.client(follow_redirects=False)
     for path in ("/console/accounts", "/console/accounts/muzi", "/console/links?app=1001&account=neo",
                  "/console/faults", "/console/clock", "/console/journal",
@@ -77,7 +78,7 @@ def test_every_form_carries_the_csrf_token(open_server: LiveServer) -> None:
             assert f'name="csrf_token" value="{token}"' in form, (path, form[:200])
 
 
-def test_a_post_without_the_sessions_csrf_token_is_refused(open_server: LiveServer) -> None:
+def test_a_post_without_the_sessions_csrf_token_is_refused(open_server: Server) -> None:
     client = open_server.client(follow_redirects=False)
     token = csrf_of(client.get("/console/accounts").text)
     other = open_server.client(follow_redirects=False)
@@ -94,7 +95,7 @@ def test_a_post_without_the_sessions_csrf_token_is_refused(open_server: LiveServ
         assert r.status_code == 403, data
         assert "Form expired" in r.text
     # A browser without a session cookie, with a token it saw elsewhere.
-    r = httpx.post(open_server.base_url + "/console/accounts",
+    r = open_server.post("/console/accounts",
                    data={"key": "csrf-victim", "csrf_token": token})
     assert r.status_code == 403
     # A JSON body is no form.
@@ -108,7 +109,7 @@ def test_a_post_without_the_sessions_csrf_token_is_refused(open_server: LiveServ
     assert client.get("/console/accounts/csrf-ok").status_code == 200
 
 
-def test_what_users_typed_is_escaped(open_server: LiveServer) -> None:
+def test_what_users_typed_is_escaped(open_server: Server) -> None:
     client = open_server.client(follow_redirects=False)
     token = csrf_of(client.get("/console/accounts").text)
     key = "esc<b>'\""
@@ -135,8 +136,9 @@ def test_what_users_typed_is_escaped(open_server: LiveServer) -> None:
     assert "esc&lt;b&gt;" in r.text and "esc<b>" not in r.text
 
 
-def test_the_rest_api_test_page_shows_the_answer(open_server: LiveServer) -> None:
-    client = open_server.client(follow_redirects=False)
+def test_the_rest_api_test_page_shows_the_answer(live_demo_server: LiveServer) -> None:
+    # Live: the page sends its request over HTTP to the socket the server listens on.
+    client = live_demo_server.client(follow_redirects=False)
     token = csrf_of(client.get("/console/rest-api-test?api=talk-friends").text)
     r = client.post("/console/rest-api-test", data={
         "csrf_token": token, "api": "talk-friends", "app": "1001", "credential": "account",
@@ -161,11 +163,11 @@ def test_the_rest_api_test_page_shows_the_answer(open_server: LiveServer) -> Non
 
 
 @pytest.fixture
-def token_server(make_server: Callable[..., LiveServer]) -> LiveServer:
+def token_server(make_server: Callable[..., Server]) -> Server:
     return make_server(demo=True, extra_args=["--operator-token", OPERATOR_TOKEN])
 
 
-def test_with_an_operator_token_the_console_asks_for_it(token_server: LiveServer) -> None:
+def test_with_an_operator_token_the_console_asks_for_it(token_server: Server) -> None:
     client = token_server.client(follow_redirects=False)
     r = client.get("/console/accounts?q=a")
     assert r.status_code == 303
@@ -188,7 +190,7 @@ def test_with_an_operator_token_the_console_asks_for_it(token_server: LiveServer
     assert r.status_code == 401 and "That is not the operator token." in r.text
     # A promoted anonymous cookie is refused.
     forged = re.sub(r"\.a\.", ".o.", anonymous, count=1)
-    r = httpx.get(token_server.base_url + "/console", cookies={"talksocial_console": forged})
+    r = token_server.get("/console", cookies={"talksocial_console": forged})
     assert r.status_code == 303
 
     # The right token, with a `next` that leaves the console: it stays in the console.
@@ -206,11 +208,11 @@ def test_with_an_operator_token_the_console_asks_for_it(token_server: LiveServer
     token = csrf_of(r.text)
 
     # The operator token alone does not open the console (it is a form, not a header) ...
-    r = httpx.get(token_server.base_url + "/console",
+    r = token_server.get("/console",
                   headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
     assert r.status_code == 303
     # ... and the session cookie does not open the control API.
-    r = httpx.get(token_server.base_url + "/_talksocial/clock",
+    r = token_server.get("/_talksocial/clock",
                   cookies={"talksocial_console": session})
     assert r.status_code == 401
 
@@ -220,12 +222,12 @@ def test_with_an_operator_token_the_console_asks_for_it(token_server: LiveServer
     assert client.get("/console/accounts").status_code == 303
 
     # The avatars stay public: API answers link to them.
-    r = httpx.get(token_server.base_url + "/_talksocial/avatars/Neo.svg")
+    r = token_server.get("/_talksocial/avatars/Neo.svg")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
 
 
 def test_beyond_loopback_without_a_token_the_console_is_closed(
-    make_server: Callable[..., LiveServer],
+    make_server: Callable[..., Server],
 ) -> None:
     server = make_server(extra_args=["--host", "0.0.0.0"])
     for path in ("/console", "/console/login", "/console/accounts"):
@@ -237,13 +239,13 @@ def test_beyond_loopback_without_a_token_the_console_is_closed(
     assert r.status_code == 403
 
 
-def test_demo_profiles_use_avatars_that_load(demo_server: LiveServer) -> None:
+def test_demo_profiles_use_avatars_that_load(demo_server: Server) -> None:
     body = expect(demo_server.get("/v1/api/talk/friends", params={"limit": 100},
                                   headers=bearer("demo-token-neo")), 200)
     prefix = demo_server.base_url + "/_talksocial/avatars/"
     thumbs = [e["profile_thumbnail_image"] for e in body["elements"]]
     assert thumbs and all(t.startswith(prefix) for t in thumbs)
-    r = httpx.get(thumbs[0])
+    r = demo_server.get(thumbs[0].removeprefix(demo_server.base_url))
     assert r.status_code == 200
     assert r.headers["content-type"] == "image/svg+xml; charset=utf-8"
     assert r.headers["x-content-type-options"] == "nosniff"
@@ -256,7 +258,7 @@ def test_demo_profiles_use_avatars_that_load(demo_server: LiveServer) -> None:
                for e in body["elements"])
 
 
-def test_static_files(demo_server: LiveServer, tmp_path: Path) -> None:
+def test_static_files(demo_server: Server, tmp_path: Path) -> None:
     r = demo_server.get("/console/static/console.css")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
     r = demo_server.get("/console/static/console.js")
@@ -266,7 +268,7 @@ def test_static_files(demo_server: LiveServer, tmp_path: Path) -> None:
         assert demo_server.get(path).status_code == 404, path
 
 
-def test_the_clock_page_moves_the_server_clock(make_server: Callable[..., LiveServer]) -> None:
+def test_the_clock_page_moves_the_server_clock(make_server: Callable[..., Server]) -> None:
     server = make_server(demo=True)
     issued = expect(server.post("/_talksocial/tokens",
                                 json={"app": 1001, "account": "neo", "lifetime": 60}), 201)

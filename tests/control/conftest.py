@@ -11,14 +11,15 @@ import httpx
 import pytest
 
 from talksocial.demo import DEMO_ACCESS_TOKEN
-from tests.support.server import LiveServer, serving
+from tests.support.inprocess import serving
+from tests.support.server import Server
 
 C = "/_talksocial"
 
 
 @dataclass
 class Control:
-    server: LiveServer
+    server: Server
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.server.request(method, C + path, **kwargs)
@@ -44,13 +45,13 @@ class Control:
 
 
 @pytest.fixture(scope="module")
-def control_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def control_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with serving(tmp_path_factory.mktemp("control"), demo=True) as server:
         yield server
 
 
 @pytest.fixture
-def ctl(control_server: LiveServer) -> Iterator[Control]:
+def ctl(control_server: Server) -> Iterator[Control]:
     yield Control(control_server)
     reset = control_server.post(C + "/reset")
     assert reset.status_code == 200, reset.text

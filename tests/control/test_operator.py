@@ -19,7 +19,7 @@ from talksocial.web.operator import (
 )
 from tests.control.conftest import Control
 from tests.storage import run_cli
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, Server
 
 
 def test_the_rule() -> None:
@@ -54,7 +54,7 @@ def test_loopback_server_without_token_is_open(ctl: Control) -> None:
     assert "open without a token" in ctl.server.log()
 
 
-def test_server_with_an_operator_token(make_server: Callable[..., LiveServer]) -> None:
+def test_server_with_an_operator_token(make_server: Callable[..., Server]) -> None:
     server = make_server(demo=True, extra_args=["--operator-token", "op-s3cret"])
     assert "operator token required" in server.log()
     missing = server.get("/_talksocial/apps")

@@ -62,8 +62,8 @@ def test_admin_key_api_counts_per_app(ctl: Control) -> None:
     assert ctl.server.get(url, headers=headers).json() == LIMIT_BODY
 
 
-def test_two_workers_share_the_count(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(demo=True, workers=2)
+def test_two_workers_share_the_count(make_live_server: Callable[..., LiveServer]) -> None:
+    server = make_live_server(demo=True, workers=2)
     put = server.request("PUT", f"/_talksocial/quotas/{DEMO_APP_ID}/talk_friends",
                          json={"daily_limit": 7})
     assert put.status_code == 200

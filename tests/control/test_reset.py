@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from talksocial.demo import DEMO_ACCESS_TOKEN, DEMO_APP_ID
 from tests.control.conftest import Control
-from tests.support.server import LiveServer
+from tests.support.server import Server
 
 
 def test_reset_returns_to_the_seed_exactly(ctl: Control) -> None:
@@ -58,7 +58,7 @@ def test_export_and_import(ctl: Control) -> None:
     assert ctl.ok("GET", "/export") == now
 
 
-def test_no_snapshot_is_kept_for_a_large_world(make_server: Callable[..., LiveServer]) -> None:
+def test_no_snapshot_is_kept_for_a_large_world(make_server: Callable[..., Server]) -> None:
     # The demo world has more friend-list entries than this limit: the start-up snapshot (an
     # export of the whole world) is not kept, reset says why, and the rest of the server works.
     server = make_server(demo=True, env={"TALKSOCIAL_SNAPSHOT_MAX_FRIEND_ENTRIES": "5"})

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.api.worlds import serve
-from tests.oauth.flow import (
+from tests.support.login_browser import (
     CALLBACK,
     HTML_CT,
     LoginBrowser,
@@ -17,7 +16,7 @@ from tests.oauth.flow import (
     forms,
     redirect_params,
 )
-from tests.oauth.worlds import (
+from tests.support.login_worlds import (
     CLIENT,
     QUERY_CALLBACK,
     QUERY_CLIENT,
@@ -27,11 +26,12 @@ from tests.oauth.worlds import (
     fresh_accounts,
     login_world,
 )
-from tests.support.server import LiveServer
+from tests.support.server import Server
+from tests.support.worlds import serve
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for the module: every test that links an account takes a fresh one."""
     yield from serve(tmp_path_factory, login_world(), "authorize")
 
@@ -74,14 +74,14 @@ def expect_error_page(response: httpx.Response, code: str) -> None:
     ],
 )
 def test_bad_requests_answer_an_error_page(
-    server: LiveServer, params: dict[str, str], code: str
+    server: Server, params: dict[str, str], code: str
 ) -> None:
     query = {"client_id": CLIENT, "redirect_uri": CALLBACK, "response_type": "code", **params}
     response = server.get("/oauth/authorize", params=query)
     expect_error_page(response, code)
 
 
-def test_missing_parameters(server: LiveServer) -> None:
+def test_missing_parameters(server: Server) -> None:
     expect_error_page(server.get("/oauth/authorize"), "KOE101")
     expect_error_page(server.get("/oauth/authorize", params={"client_id": CLIENT}), "KOE006")
     expect_error_page(
@@ -90,7 +90,7 @@ def test_missing_parameters(server: LiveServer) -> None:
     )
 
 
-def test_client_id_checked_before_redirect_uri(server: LiveServer) -> None:
+def test_client_id_checked_before_redirect_uri(server: Server) -> None:
     response = server.get(
         "/oauth/authorize",
         params={"client_id": "nope", "redirect_uri": "http://evil.example/", "response_type": "x"},
@@ -107,7 +107,7 @@ def test_client_id_checked_before_redirect_uri(server: LiveServer) -> None:
         {"code_challenge_method": "S256"},
     ],
 )
-def test_pkce_takes_s256_only(server: LiveServer, pkce: dict[str, str]) -> None:
+def test_pkce_takes_s256_only(server: Server, pkce: dict[str, str]) -> None:
     response = LoginBrowser(server).authorize(CLIENT, **pkce)
     assert response.status_code == 400
     assert "location" not in response.headers
@@ -117,7 +117,7 @@ def test_pkce_takes_s256_only(server: LiveServer, pkce: dict[str, str]) -> None:
 # --- the login page -------------------------------------------------------------------------
 
 
-def test_valid_request_answers_the_login_page(server: LiveServer) -> None:
+def test_valid_request_answers_the_login_page(server: Server) -> None:
     response = LoginBrowser(server).authorize(CLIENT, state="abc")
     assert response.status_code == 200
     assert response.headers["content-type"] == HTML_CT
@@ -136,7 +136,7 @@ def test_valid_request_answers_the_login_page(server: LiveServer) -> None:
     assert "ryan" not in offered
 
 
-def test_password_login(server: LiveServer) -> None:
+def test_password_login(server: Server) -> None:
     browser = LoginBrowser(server)
     page = browser.authorize(CLIENT)
     wrong = browser.login(page, "ryan", "not the password")
@@ -157,7 +157,7 @@ def test_password_login(server: LiveServer) -> None:
     assert "consent-form" in forms(consent.text)
 
 
-def test_login_needs_the_pages_csrf_token_and_cookie(server: LiveServer) -> None:
+def test_login_needs_the_pages_csrf_token_and_cookie(server: Server) -> None:
     browser = LoginBrowser(server)
     page = browser.authorize(CLIENT)
     form = forms(page.text)["account-chooser"]
@@ -167,12 +167,12 @@ def test_login_needs_the_pages_csrf_token_and_cookie(server: LiveServer) -> None
     assert forged.status_code == 400
     assert "set-cookie" not in forged.headers
     # Another browser (no cookie) posting this page's token gets nowhere either.
-    other = httpx.post(server.base_url + "/oauth/login", data={**form.hidden, "account": "apeach"})
+    other = server.post("/oauth/login", data={**form.hidden, "account": "apeach"})
     assert other.status_code == 400
     assert "location" not in other.headers
 
 
-def test_login_rotates_the_session_cookie(server: LiveServer) -> None:
+def test_login_rotates_the_session_cookie(server: Server) -> None:
     browser = LoginBrowser(server)
     page = browser.authorize(CLIENT)
     before = browser.client.cookies["talksocial_login"]
@@ -185,7 +185,7 @@ def test_login_rotates_the_session_cookie(server: LiveServer) -> None:
 # --- the consent page -------------------------------------------------------------------------
 
 
-def test_consent_page_lists_the_apps_items(server: LiveServer, user: str) -> None:
+def test_consent_page_lists_the_apps_items(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     consent = browser.follow(browser.login(browser.authorize(CLIENT), user))
     form = forms(consent.text)["consent-form"]
@@ -199,7 +199,7 @@ def test_consent_page_lists_the_apps_items(server: LiveServer, user: str) -> Non
     assert form.hidden["csrf_token"]
 
 
-def test_agree_redirects_with_code_and_state(server: LiveServer, user: str) -> None:
+def test_agree_redirects_with_code_and_state(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     consent = browser.follow(browser.login(browser.authorize(CLIENT, state="s t&ä"), user))
     params = redirect_params(browser.consent(consent, untick=("profile_image", "openid")))
@@ -209,7 +209,7 @@ def test_agree_redirects_with_code_and_state(server: LiveServer, user: str) -> N
     assert body["scope"] == "profile_nickname friends account_email"
 
 
-def test_a_required_item_cannot_be_refused_by_leaving_it_out(server: LiveServer, user: str) -> None:
+def test_a_required_item_cannot_be_refused_by_leaving_it_out(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     consent = browser.follow(browser.login(browser.authorize(CLIENT), user))
     form = forms(consent.text)["consent-form"]
@@ -221,7 +221,7 @@ def test_a_required_item_cannot_be_refused_by_leaving_it_out(server: LiveServer,
     assert exchange(server, CLIENT, code).json()["scope"] == "profile_nickname friends"
 
 
-def test_refusal_redirects_with_access_denied(server: LiveServer, user: str) -> None:
+def test_refusal_redirects_with_access_denied(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     consent = browser.follow(browser.login(browser.authorize(CLIENT, state="st"), user))
     params = redirect_params(browser.consent(consent, action="cancel"))
@@ -233,7 +233,7 @@ def test_refusal_redirects_with_access_denied(server: LiveServer, user: str) -> 
     assert len(forms(again.text)["consent-form"].checkboxes) == 5
 
 
-def test_consent_needs_the_csrf_token(server: LiveServer, user: str) -> None:
+def test_consent_needs_the_csrf_token(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     consent = browser.follow(browser.login(browser.authorize(CLIENT), user))
     form = forms(consent.text)["consent-form"]
@@ -245,7 +245,7 @@ def test_consent_needs_the_csrf_token(server: LiveServer, user: str) -> None:
 
 
 def test_logged_in_browser_with_nothing_new_gets_a_code_at_once(
-    server: LiveServer, user: str
+    server: Server, user: str
 ) -> None:
     browser = LoginBrowser(server)
     first = browser.code(CLIENT, user, untick=("friends",), state="one")
@@ -257,7 +257,7 @@ def test_logged_in_browser_with_nothing_new_gets_a_code_at_once(
     assert "friends" not in exchange(server, CLIENT, params["code"]).json()["scope"].split()
 
 
-def test_additional_consent_asks_only_for_new_items(server: LiveServer, user: str) -> None:
+def test_additional_consent_asks_only_for_new_items(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     browser.code(CLIENT, user, untick=("friends", "openid"))
     page = browser.authorize(CLIENT, scope="friends profile_nickname")
@@ -270,7 +270,7 @@ def test_additional_consent_asks_only_for_new_items(server: LiveServer, user: st
     redirect_params(browser.authorize(CLIENT, scope="friends"))
 
 
-def test_prompt_login_forces_the_login_page(server: LiveServer, user: str) -> None:
+def test_prompt_login_forces_the_login_page(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     browser.code(CLIENT, user)
     page = browser.authorize(CLIENT, prompt="login", state="p")
@@ -283,7 +283,7 @@ def test_prompt_login_forces_the_login_page(server: LiveServer, user: str) -> No
     assert params["state"] == "p"
 
 
-def test_prompt_none(server: LiveServer) -> None:
+def test_prompt_none(server: Server) -> None:
     browser = LoginBrowser(server)
     params = redirect_params(browser.authorize(CLIENT, prompt="none", state="n"))
     assert params == {
@@ -293,7 +293,7 @@ def test_prompt_none(server: LiveServer) -> None:
     }
 
 
-def test_redirect_uri_with_its_own_query(server: LiveServer, user: str) -> None:
+def test_redirect_uri_with_its_own_query(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     response = browser.authorize(QUERY_CLIENT, redirect_uri=QUERY_CALLBACK, state="q")
     response = browser.follow(browser.login(response, user))
@@ -304,7 +304,7 @@ def test_redirect_uri_with_its_own_query(server: LiveServer, user: str) -> None:
     assert location.endswith("&state=q")
 
 
-def test_a_tampered_form_is_held_to_the_same_rules(server: LiveServer, user: str) -> None:
+def test_a_tampered_form_is_held_to_the_same_rules(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     consent = browser.follow(browser.login(browser.authorize(CLIENT), user))
     form = forms(consent.text)["consent-form"]
@@ -323,7 +323,7 @@ def _no_raw_markup(text: str) -> None:
     assert "<script" not in text.lower()
 
 
-def test_nickname_with_markup_renders_as_text(server: LiveServer) -> None:
+def test_nickname_with_markup_renders_as_text(server: Server) -> None:
     browser = LoginBrowser(server)
     page = browser.authorize(CLIENT)
     _no_raw_markup(page.text)
@@ -333,7 +333,7 @@ def test_nickname_with_markup_renders_as_text(server: LiveServer) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in consent.text
 
 
-def test_request_values_are_escaped(server: LiveServer, user: str) -> None:
+def test_request_values_are_escaped(server: Server, user: str) -> None:
     evil_state = '"><script>alert(2)</script>'
     browser = LoginBrowser(server)
     page = browser.authorize(CLIENT, state=evil_state)
@@ -349,14 +349,14 @@ def test_request_values_are_escaped(server: LiveServer, user: str) -> None:
     assert redirect_params(browser.consent(consent))["state"] == evil_state
 
 
-def test_app_name_is_escaped(server: LiveServer) -> None:
+def test_app_name_is_escaped(server: Server) -> None:
     page = LoginBrowser(server).authorize(XSS_CLIENT)
     assert page.status_code == 200
     _no_raw_markup(page.text)
     assert "Evil &lt;script&gt;alert(1)&lt;/script&gt; app" in page.text
 
 
-def test_error_page_does_not_echo_markup(server: LiveServer) -> None:
+def test_error_page_does_not_echo_markup(server: Server) -> None:
     response = server.get(
         "/oauth/authorize",
         params={

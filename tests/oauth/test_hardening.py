@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.oauth.flow import LoginBrowser, advance_clock, forms
-from tests.oauth.worlds import CLIENT, RYAN_PASSWORD, login_world
-from tests.support.server import LiveServer
+from tests.support.login_browser import LoginBrowser, advance_clock, forms
+from tests.support.login_worlds import CLIENT, RYAN_PASSWORD, login_world
+from tests.support.server import Server
 
-MakeServer = Callable[..., LiveServer]
+MakeServer = Callable[..., Server]
 
 
 def _login_form(browser: LoginBrowser) -> tuple[str, dict[str, str]]:

@@ -9,29 +9,29 @@ from typing import Any
 import jwt
 import pytest
 
-from tests.api.worlds import JSON_CT, bearer, serve
-from tests.oauth.flow import LoginBrowser, exchange, refresh, tokens_for
-from tests.oauth.worlds import (
+from tests.support.login_browser import LoginBrowser, exchange, refresh, tokens_for
+from tests.support.login_worlds import (
     CLIENT,
     RYAN_ACCOUNT_PROFILE,
     RYAN_PASSWORD,
     fresh_accounts,
     login_world,
 )
-from tests.support.server import LiveServer
+from tests.support.server import Server
+from tests.support.worlds import JSON_CT, bearer, serve
 
-MakeServer = Callable[..., LiveServer]
+MakeServer = Callable[..., Server]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from serve(tmp_path_factory, login_world(), "idtoken")
 
 
 _fresh = fresh_accounts()
 
 
-def verify(server: LiveServer, token: str, **options: Any) -> dict[str, Any]:
+def verify(server: Server, token: str, **options: Any) -> dict[str, Any]:
     """Checks the signature with the published JWKS (by kid) and the standard claims."""
     jwks = server.get("/.well-known/jwks.json").json()
     kid = jwt.get_unverified_header(token)["kid"]
@@ -43,7 +43,7 @@ def verify(server: LiveServer, token: str, **options: Any) -> dict[str, Any]:
     return claims
 
 
-def test_discovery_and_jwks(server: LiveServer) -> None:
+def test_discovery_and_jwks(server: Server) -> None:
     response = server.get("/.well-known/openid-configuration")
     assert response.status_code == 200 and response.headers["content-type"] == JSON_CT
     doc = response.json()
@@ -60,7 +60,7 @@ def test_discovery_and_jwks(server: LiveServer) -> None:
     assert "d" not in key and "p" not in key  # public parts only
 
 
-def test_id_token_with_openid(server: LiveServer) -> None:
+def test_id_token_with_openid(server: Server) -> None:
     browser = LoginBrowser(server)
     code = browser.code(CLIENT, "ryan", password=RYAN_PASSWORD, nonce="n-0S6_WzA2Mj")["code"]
     before = int(time.time())
@@ -85,7 +85,7 @@ def test_id_token_with_openid(server: LiveServer) -> None:
     assert refreshed["auth_time"] == claims["auth_time"]
 
 
-def test_claims_follow_consent(server: LiveServer) -> None:
+def test_claims_follow_consent(server: Server) -> None:
     user = next(_fresh)
     body = tokens_for(server, CLIENT, user, untick=("profile_image", "account_email"))
     claims = verify(server, body["id_token"])
@@ -93,13 +93,13 @@ def test_claims_follow_consent(server: LiveServer) -> None:
     assert "picture" not in claims and "email" not in claims and "nonce" not in claims
 
 
-def test_no_id_token_without_openid(server: LiveServer) -> None:
+def test_no_id_token_without_openid(server: Server) -> None:
     body = tokens_for(server, CLIENT, next(_fresh), untick=("openid",))
     assert "id_token" not in body
     assert "openid" not in body["scope"].split()
 
 
-def test_tampered_id_token_fails_verification(server: LiveServer) -> None:
+def test_tampered_id_token_fails_verification(server: Server) -> None:
     body = tokens_for(server, CLIENT, next(_fresh))
     header, payload, signature = body["id_token"].split(".")
     forged = f"{header}.{payload}.{signature[:-4]}AAAA"
@@ -107,8 +107,8 @@ def test_tampered_id_token_fails_verification(server: LiveServer) -> None:
         verify(server, forged)
 
 
-def test_every_worker_signs_with_the_stored_key(make_server: MakeServer) -> None:
-    server = make_server(seed=login_world(), workers=2)
+def test_every_worker_signs_with_the_stored_key(make_live_server: MakeServer) -> None:
+    server = make_live_server(seed=login_world(), workers=2)
     kids = set()
     for _ in range(6):
         body = tokens_for(server, CLIENT, next(_fresh))

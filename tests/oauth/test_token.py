@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.worlds import JSON_CT, TOKEN_EXPIRED, TOKEN_NOT_FOUND, bearer, serve
-from tests.oauth.flow import (
+from tests.support.login_browser import (
     LoginBrowser,
     advance_clock,
     exchange,
@@ -18,7 +17,7 @@ from tests.oauth.flow import (
     refresh,
     tokens_for,
 )
-from tests.oauth.worlds import (
+from tests.support.login_worlds import (
     CLIENT,
     CLIENT_SECRET,
     OTHER_CLIENT,
@@ -26,14 +25,15 @@ from tests.oauth.worlds import (
     fresh_accounts,
     login_world,
 )
-from tests.support.server import LiveServer
+from tests.support.server import Server
+from tests.support.worlds import JSON_CT, TOKEN_EXPIRED, TOKEN_NOT_FOUND, bearer, serve
 
-MakeServer = Callable[..., LiveServer]
+MakeServer = Callable[..., Server]
 DAY = 86400
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Shared by the tests that leave the clock alone; each takes a fresh account."""
     yield from serve(tmp_path_factory, login_world(), "token")
 
@@ -58,7 +58,7 @@ def expect_login_error(
     return body
 
 
-def api_ok(server: LiveServer, access_token: str) -> bool:
+def api_ok(server: Server, access_token: str) -> bool:
     response = server.get("/v1/user/access_token_info", headers=bearer(access_token))
     return response.status_code == 200
 
@@ -66,7 +66,7 @@ def api_ok(server: LiveServer, access_token: str) -> bool:
 # --- the authorization_code grant -----------------------------------------------------------
 
 
-def test_exchange_answers_spec_shape(server: LiveServer, user: str) -> None:
+def test_exchange_answers_spec_shape(server: Server, user: str) -> None:
     code = LoginBrowser(server).code(CLIENT, user, untick=("openid",))["code"]
     response = exchange(server, CLIENT, code)
     assert response.status_code == 200
@@ -90,7 +90,7 @@ def test_exchange_answers_spec_shape(server: LiveServer, user: str) -> None:
     assert profile.json()["nickName"] == user.title()
 
 
-def test_code_reuse_fails_and_revokes_what_it_issued(server: LiveServer, user: str) -> None:
+def test_code_reuse_fails_and_revokes_what_it_issued(server: Server, user: str) -> None:
     code = LoginBrowser(server).code(CLIENT, user)["code"]
     first = exchange(server, CLIENT, code).json()
     refreshed = refresh(server, CLIENT, first["refresh_token"]).json()
@@ -104,7 +104,7 @@ def test_code_reuse_fails_and_revokes_what_it_issued(server: LiveServer, user: s
     )
 
 
-def test_reuse_revokes_only_that_codes_tokens(server: LiveServer, user: str) -> None:
+def test_reuse_revokes_only_that_codes_tokens(server: Server, user: str) -> None:
     browser = LoginBrowser(server)
     other = exchange(server, CLIENT, browser.code(CLIENT, user)["code"]).json()
     code = browser.code(CLIENT, user)["code"]
@@ -114,11 +114,11 @@ def test_reuse_revokes_only_that_codes_tokens(server: LiveServer, user: str) -> 
 
 
 @pytest.mark.parametrize("code", ["", "no-such-code", "x" * 300])
-def test_unknown_code(server: LiveServer, code: str) -> None:
+def test_unknown_code(server: Server, code: str) -> None:
     expect_login_error(exchange(server, CLIENT, code), 400, "invalid_grant", "KOE320")
 
 
-def test_code_is_bound_to_client_and_redirect_uri(server: LiveServer, user: str) -> None:
+def test_code_is_bound_to_client_and_redirect_uri(server: Server, user: str) -> None:
     code = LoginBrowser(server).code(CLIENT, user)["code"]
     # Another app (same registered redirect URI) cannot use it.
     expect_login_error(exchange(server, OTHER_CLIENT, code), 400, "invalid_grant", "KOE320")
@@ -128,7 +128,7 @@ def test_code_is_bound_to_client_and_redirect_uri(server: LiveServer, user: str)
     assert exchange(server, CLIENT, code).status_code == 200
 
 
-def test_pkce(server: LiveServer, user: str) -> None:
+def test_pkce(server: Server, user: str) -> None:
     verifier, challenge = pkce_pair()
     browser = LoginBrowser(server)
     params = {"code_challenge": challenge, "code_challenge_method": "S256"}
@@ -145,7 +145,7 @@ def test_pkce(server: LiveServer, user: str) -> None:
     assert exchange(server, CLIENT, code, code_verifier=verifier).status_code == 200
 
 
-def test_client_id_and_secret(server: LiveServer, user: str) -> None:
+def test_client_id_and_secret(server: Server, user: str) -> None:
     expect_login_error(exchange(server, "no-such-key", "c"), 401, "invalid_client", "KOE101")
     code = LoginBrowser(server).code(SECRET_CLIENT, user)["code"]
     expect_login_error(exchange(server, SECRET_CLIENT, code), 401, "invalid_client", "KOE010")
@@ -165,7 +165,7 @@ def test_client_id_and_secret(server: LiveServer, user: str) -> None:
 
 
 @pytest.mark.parametrize("grant_type", ["password", "client_credentials", "", None])
-def test_unsupported_grant_type(server: LiveServer, grant_type: str | None) -> None:
+def test_unsupported_grant_type(server: Server, grant_type: str | None) -> None:
     data = {"client_id": CLIENT, "code": "x"}
     if grant_type is not None:
         data["grant_type"] = grant_type
@@ -173,7 +173,7 @@ def test_unsupported_grant_type(server: LiveServer, grant_type: str | None) -> N
     expect_login_error(response, 400, "unsupported_grant_type", "KOE001")
 
 
-def test_bad_refresh_tokens(server: LiveServer, user: str) -> None:
+def test_bad_refresh_tokens(server: Server, user: str) -> None:
     for value in ("", "nope", "x" * 500):
         expect_login_error(refresh(server, CLIENT, value), 400, "invalid_grant", "KOE322")
     tokens = tokens_for(server, CLIENT, user)
@@ -186,7 +186,7 @@ def test_bad_refresh_tokens(server: LiveServer, user: str) -> None:
     )
 
 
-def test_refresh_without_rotation(server: LiveServer, user: str) -> None:
+def test_refresh_without_rotation(server: Server, user: str) -> None:
     tokens = tokens_for(server, CLIENT, user, untick=("openid",))
     response = refresh(server, CLIENT, tokens["refresh_token"])
     assert response.status_code == 200
@@ -286,7 +286,7 @@ def test_a_replayed_rotated_refresh_token_revokes_what_replaced_it(
 
 
 def test_a_code_issued_without_pkce_is_not_exchanged_with_a_verifier(
-    server: LiveServer, user: str
+    server: Server, user: str
 ) -> None:
     """RFC 9700 §2.1.1: a verifier for a code without a challenge is a downgrade."""
     verifier, _ = pkce_pair()
@@ -297,7 +297,7 @@ def test_a_code_issued_without_pkce_is_not_exchanged_with_a_verifier(
     assert exchange(server, CLIENT, code).status_code == 200  # the refusal did not use it
 
 
-def test_a_token_request_may_leave_redirect_uri_out(server: LiveServer, user: str) -> None:
+def test_a_token_request_may_leave_redirect_uri_out(server: Server, user: str) -> None:
     """As real Kakao accepts it (social-auth-core's Kakao backend never sends one)."""
     code = LoginBrowser(server).code(CLIENT, user)["code"]
     response = server.post("/oauth/token", data={"grant_type": "authorization_code",
@@ -343,8 +343,8 @@ def test_refresh_token_issuance_limit(make_server: MakeServer) -> None:
     assert one().status_code == 200
 
 
-def test_the_clock_endpoint(make_server: MakeServer) -> None:
-    server = make_server(seed=login_world(), workers=2)
+def test_the_clock_endpoint(make_live_server: MakeServer) -> None:
+    server = make_live_server(seed=login_world(), workers=2)
     start = server.get("/_talksocial/clock").json()
     assert start["offset_seconds"] == 0
     assert (

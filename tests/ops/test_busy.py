@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from talksocial.storage.db import is_retryable, run_with_retry
 from tests.ops.worlds import small_world
-from tests.support.server import ENV_TEST_POSTGRES, LiveServer
+from tests.support.server import ENV_TEST_POSTGRES, Server
 
 
 @pytest.mark.skipif(bool(os.environ.get(ENV_TEST_POSTGRES)), reason="SQLite's writer lock")
 def test_a_write_waits_for_another_writer_instead_of_failing(
-    make_server: Callable[..., LiveServer],
+    make_server: Callable[..., Server],
 ) -> None:
     server = make_server(seed=small_world())
     path = server.database_url.removeprefix("sqlite:///")

@@ -24,8 +24,8 @@ from sqlalchemy import text
 
 from talksocial.storage import friends
 from talksocial.storage.db import make_engine, make_sessionmaker, run_with_retry, transaction
-from tests.api.worlds import LISTABLE, account, app, bearer, friend, link, token, world
-from tests.support.server import LiveServer, talksocial_command
+from tests.support.server import LiveServer, Server, talksocial_command
+from tests.support.worlds import LISTABLE, account, app, bearer, friend, link, token, world
 
 APP = 7101
 KEYS = [f"a{i:02d}" for i in range(12)]
@@ -75,7 +75,7 @@ class Model:
 
 
 class Client:
-    def __init__(self, index: int, server: LiveServer, model: Model, storage: Any) -> None:
+    def __init__(self, index: int, server: Server, model: Model, storage: Any) -> None:
         self.index = index
         self.server = server
         self.model = model
@@ -235,8 +235,10 @@ def expected_friends(model: Model, owner: str) -> dict[str, tuple[str, bool]]:
     }
 
 
-def test_eight_clients_two_workers_no_lost_write(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(seed=hammer_world(), workers=2)
+def test_eight_clients_two_workers_no_lost_write(
+    make_live_server: Callable[..., LiveServer],
+) -> None:
+    server = make_live_server(seed=hammer_world(), workers=2)
     model = Model()
     engine = make_engine(server.database_url, pool_size=2)
     try:

@@ -12,15 +12,21 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.api.worlds import JSON_CT, bearer, expect
-from tests.oauth.flow import LoginBrowser, exchange
 from tests.ops.worlds import CLIENT, TOKEN, small_world
-from tests.support.server import ENV_TEST_POSTGRES, LiveServer, start_server, talksocial_command
+from tests.support.login_browser import LoginBrowser, exchange
+from tests.support.server import (
+    ENV_TEST_POSTGRES,
+    LiveServer,
+    Server,
+    start_server,
+    talksocial_command,
+)
+from tests.support.worlds import JSON_CT, bearer, expect
 
 FRIENDS = "/v1/api/talk/friends"
 
 
-def after_url(server: LiveServer, headers: dict[str, str]) -> str:
+def after_url(server: Server, headers: dict[str, str]) -> str:
     response = server.get(FRIENDS, params={"limit": 1}, headers={**bearer(TOKEN), **headers})
     body = expect(response, 200)
     url: str = body["after_url"]
@@ -32,19 +38,20 @@ def base_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def issuer(server: LiveServer, headers: dict[str, str]) -> str:
+def issuer(server: Server, headers: dict[str, str]) -> str:
     response = server.get("/.well-known/openid-configuration", headers=headers)
     assert response.status_code == 200, response.text
     value: str = response.json()["issuer"]
     return value
 
 
-def access_lines(server: LiveServer) -> list[str]:
+def access_lines(server: Server) -> list[str]:
     return [line for line in server.log().splitlines() if line.startswith('127.0.0.1 "')]
 
 
-def test_healthz_and_access_log(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(seed=small_world())
+def test_healthz_and_access_log(make_live_server: Callable[..., LiveServer]) -> None:
+    # Live: the access log is what the process prints.
+    server = make_live_server(seed=small_world())
     response = server.get("/healthz")
     assert response.status_code == 200
     assert response.headers["content-type"] == JSON_CT
@@ -79,8 +86,8 @@ def test_healthz_and_access_log(make_server: Callable[..., LiveServer]) -> None:
         assert line.endswith("ms") and float(line.rsplit(" ", 1)[1][:-2]) >= 0
 
 
-def test_no_access_log(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(seed=small_world(), extra_args=["--no-access-log"])
+def test_no_access_log(make_live_server: Callable[..., LiveServer]) -> None:
+    server = make_live_server(seed=small_world(), extra_args=["--no-access-log"])
     assert server.get("/healthz").status_code == 200
     assert server.get(FRIENDS, headers=bearer(TOKEN)).status_code == 200
     time.sleep(0.5)
@@ -88,7 +95,7 @@ def test_no_access_log(make_server: Callable[..., LiveServer]) -> None:
 
 
 def test_a_spoofed_host_cannot_point_urls_at_another_site(
-    make_server: Callable[..., LiveServer],
+    make_server: Callable[..., Server],
 ) -> None:
     server = make_server(seed=small_world())
     port = urlsplit(server.base_url).port
@@ -107,7 +114,7 @@ def test_a_spoofed_host_cannot_point_urls_at_another_site(
     assert base_of(after_url(server, forwarded)) == own
 
 
-def test_allowed_hosts_and_trusted_proxies(make_server: Callable[..., LiveServer]) -> None:
+def test_allowed_hosts_and_trusted_proxies(make_server: Callable[..., Server]) -> None:
     server = make_server(
         seed=small_world(),
         extra_args=["--allowed-hosts", "api.example.test, *.corp.test",
@@ -138,7 +145,7 @@ def test_allowed_hosts_and_trusted_proxies(make_server: Callable[..., LiveServer
     assert "secure" in page.headers["set-cookie"].lower()
 
 
-def test_a_public_url_wins_over_every_header(make_server: Callable[..., LiveServer]) -> None:
+def test_a_public_url_wins_over_every_header(make_server: Callable[..., Server]) -> None:
     server = make_server(
         seed=small_world(),
         extra_args=["--public-url", "https://talk.example.test/", "--forwarded-allow-ips", "*"],

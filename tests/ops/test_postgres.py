@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
-from tests.api.worlds import account, app, bearer, friend, kakao_ak, link, token, world
-from tests.support.server import ENV_TEST_POSTGRES, LiveServer
+from tests.support.server import ENV_TEST_POSTGRES, Server
+from tests.support.worlds import account, app, bearer, friend, kakao_ak, link, token, world
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get(ENV_TEST_POSTGRES), reason="the PostgreSQL pass only"
@@ -49,15 +48,15 @@ def mixed_world() -> dict[str, Any]:
     return world([app(APP)], accounts, links, [token(APP, "owner", "tok-owner")])
 
 
-def local(server: LiveServer, url: str) -> str:
+def local(server: Server, url: str) -> str:
     parts = urlsplit(url)
     return f"{server.base_url}{parts.path}?{parts.query}"
 
 
-def transcript(server: LiveServer) -> list[bytes]:
+def transcript(server: Server) -> list[bytes]:
     """Every page of every walk, and a few other answers, as raw bytes."""
     out: list[bytes] = []
-    with httpx.Client(timeout=30.0) as client:
+    with server.client() as client:
         for lang in ("ko", "en"):
             headers = bearer("tok-owner")
             if lang == "en":
@@ -85,7 +84,7 @@ def transcript(server: LiveServer) -> list[bytes]:
 
 
 def test_sqlite_and_postgresql_answer_the_same_bytes(
-    make_server: Callable[..., LiveServer], tmp_path: Path
+    make_server: Callable[..., Server], tmp_path: Path
 ) -> None:
     seed = mixed_world()
     args = ["--public-url", PUBLIC]

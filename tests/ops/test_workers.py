@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.api.worlds import TOKEN_EXPIRED, TOKEN_NOT_FOUND, bearer, expect
-from tests.oauth.flow import CALLBACK, forms
 from tests.ops.worlds import CLIENT, TOKEN, small_world
+from tests.support.login_browser import CALLBACK, forms
 from tests.support.server import LiveServer
+from tests.support.worlds import TOKEN_EXPIRED, TOKEN_NOT_FOUND, bearer, expect
 
 
 def code_across(browser: httpx.Client, first: LiveServer, second: LiveServer, key: str) -> str:
@@ -45,10 +45,10 @@ def token_request(server: LiveServer, **data: str) -> httpx.Response:
 
 
 def test_two_servers_over_one_database_are_one_server(
-    make_server: Callable[..., LiveServer],
+    make_live_server: Callable[..., LiveServer],
 ) -> None:
-    a = make_server(seed=small_world())
-    b = make_server(database_url=a.database_url)  # another machine: same database, no seed
+    a = make_live_server(seed=small_world())
+    b = make_live_server(database_url=a.database_url)  # another machine: same database, no seed
 
     with httpx.Client(timeout=30.0, follow_redirects=False) as browser:
         code = code_across(browser, a, b, "login1")
@@ -88,9 +88,9 @@ def test_two_servers_over_one_database_are_one_server(
 
 
 def test_two_workers_answer_a_flow_on_fresh_connections(
-    make_server: Callable[..., LiveServer],
+    make_live_server: Callable[..., LiveServer],
 ) -> None:
-    server = make_server(seed=small_world(), workers=2)
+    server = make_live_server(seed=small_world(), workers=2)
     # Every request on a new connection: the kernel spreads them over both workers.
     offset = 0
     for step in range(12):
@@ -110,8 +110,8 @@ def test_two_workers_answer_a_flow_on_fresh_connections(
             expect(server.get("/v1/user/access_token_info", headers=bearer(access)), 200)
 
 
-def test_sigterm_lets_requests_in_flight_finish(make_server: Callable[..., LiveServer]) -> None:
-    server = make_server(seed=small_world(), workers=2)
+def test_sigterm_lets_requests_in_flight_finish(make_live_server: Callable[..., LiveServer]) -> None:
+    server = make_live_server(seed=small_world(), workers=2)
     slow = server.post("/_talksocial/faults",
                        json={"endpoint": "/v1/api/talk/profile", "latency_ms": 2500})
     assert slow.status_code == 201, slow.text

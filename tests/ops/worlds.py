@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.worlds import account, app, friend, link, token, world
+from tests.support.worlds import account, app, friend, link, token, world
 
 APP = 7001
 CLIENT = f"rk-{APP}"

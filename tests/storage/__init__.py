@@ -1,10 +1,14 @@
 """Tests of the stored world, driven through the real `talksocial` command on SQLite files.
 
-Helpers shared with tests/test_cli.py: run the command in a subprocess, and read a database
-back with the stdlib sqlite3 module (an independent reader of what was committed)."""
+Helpers shared with tests/test_cli.py: run the command in a subprocess (where the process is
+what is tested) or in this process (`talksocial.cli.main`, the same code without an
+interpreter's start-up), and read a database back with the stdlib sqlite3 module (an
+independent reader of what was committed)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sqlite3
@@ -36,6 +40,27 @@ def run_cli(
     )
 
 
+def run_cli_in_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`run_cli` without a process: `talksocial.cli.main(ARGS)` with its output captured, with
+    TALKSOCIAL_DATABASE_URL unset for the call."""
+    from talksocial.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = os.environ.pop(ENV_DATABASE_URL, None)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        if saved is not None:
+            os.environ[ENV_DATABASE_URL] = saved
+    return subprocess.CompletedProcess(
+        ["talksocial", *args], code, stdout=out.getvalue(), stderr=err.getvalue()
+    )
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -49,14 +74,14 @@ def write_seed(path: Path, data: Any) -> Path:
 
 
 def seed_ok(seed_file: Path, db: Path) -> subprocess.CompletedProcess[str]:
-    result = run_cli("seed", str(seed_file), "--database", sqlite_url(db))
+    result = run_cli_in_process("seed", str(seed_file), "--database", sqlite_url(db))
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result
 
 
 def export(db: Path) -> str:
-    result = run_cli("export", "--database", sqlite_url(db))
+    result = run_cli_in_process("export", "--database", sqlite_url(db))
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -20,8 +20,9 @@ import pytest
 from talksocial.storage import friend_index
 from talksocial.storage.db import make_engine, make_sessionmaker, transaction
 from talksocial.storage.generate import _NICKNAME_KINDS, nickname
-from tests.storage import export, run_cli, snapshot, sqlite_url
-from tests.support.server import ENV_TEST_POSTGRES, fresh_database_url, start_server
+from tests.storage import export, run_cli_in_process, snapshot, sqlite_url
+from tests.support.inprocess import start_inprocess_server
+from tests.support.server import ENV_TEST_POSTGRES, fresh_database_url
 
 ACCOUNTS = 400
 FRIENDS = 24
@@ -31,8 +32,8 @@ HUBS = (40, 300)
 def generate(
     url: str, manifest_path: Path, *extra: str, seed: int = 7
 ) -> tuple[dict[str, Any], str]:
-    """Runs the command as a script would; returns the manifest and stdout."""
-    result = run_cli(
+    """Runs the command (in this process); returns the manifest and stdout."""
+    result = run_cli_in_process(
         "generate",
         "--accounts", str(ACCOUNTS),
         "--friends-per-account", str(FRIENDS),
@@ -266,13 +267,13 @@ def test_nicknames_mix_scripts_in_the_documented_shares() -> None:
 
 def test_refuses_a_database_that_holds_a_world_and_impossible_hubs(tmp_path: Path) -> None:
     db = tmp_path / "small.db"
-    first = run_cli(
+    first = run_cli_in_process(
         "generate", "--accounts", "30", "--friends-per-account", "5", "--no-progress",
         "--database", sqlite_url(db),
     )
     assert first.returncode == 0, first.stderr
     before = snapshot(db)
-    second = run_cli(
+    second = run_cli_in_process(
         "generate", "--accounts", "30", "--friends-per-account", "5", "--no-progress",
         "--database", sqlite_url(db),
     )
@@ -280,7 +281,7 @@ def test_refuses_a_database_that_holds_a_world_and_impossible_hubs(tmp_path: Pat
     assert "empty database" in second.stderr and "Traceback" not in second.stderr
     assert snapshot(db) == before
 
-    hub = run_cli(
+    hub = run_cli_in_process(
         "generate", "--accounts", "100", "--friends-per-account", "5", "--no-progress",
         "--hub-owners", "100", "--database", sqlite_url(tmp_path / "hub.db"),
     )
@@ -289,7 +290,7 @@ def test_refuses_a_database_that_holds_a_world_and_impossible_hubs(tmp_path: Pat
     for bad in (["--friends-per-account", "30"], ["--hub-owners", "x"], ["--apps", "0"]):
         args = ["generate", "--accounts", "30", "--friends-per-account", "5", "--no-progress",
                 "--database", sqlite_url(tmp_path / "bad.db")]
-        result = run_cli(*args, *bad)
+        result = run_cli_in_process(*args, *bad)
         assert result.returncode == 2, bad
         assert "Traceback" not in result.stderr
 
@@ -302,7 +303,7 @@ def test_a_generated_world_serves_over_http(tmp_path: Path) -> None:
     equal the index, in the collation order, with the stored counts."""
     url = fresh_database_url(tmp_path)
     manifest, _ = generate(url, tmp_path / "manifest.json", "--no-progress")
-    server = start_server(tmp_path / "server", database_url=url)
+    server = start_inprocess_server(tmp_path / "server", database_url=url)
     try:
         hub = next(o for o in manifest["owners"] if o["hub_friends"] == HUBS[1])
         regular = next(
@@ -372,6 +373,6 @@ def test_postgresql_gets_the_same_world_as_sqlite(
     db, _, _ = world
     url = fresh_database_url(tmp_path)
     generate(url, tmp_path / "manifest.json", "--no-progress")
-    result = run_cli("export", "--database", url)
+    result = run_cli_in_process("export", "--database", url)
     assert result.returncode == 0, result.stderr
     assert result.stdout == export(db)

@@ -25,12 +25,13 @@ from tests.storage import (
     count,
     export,
     run_cli,
+    run_cli_in_process,
     seed_ok,
     snapshot,
     sqlite_url,
     write_seed,
 )
-from tests.support.server import LiveServer, talksocial_command
+from tests.support.server import Server, talksocial_command
 
 RYAN_PASSWORD = "ryan-secret-pw"
 RYAN_TOKEN = "tok-ryan-plain"
@@ -217,7 +218,7 @@ def test_yaml_and_json_declare_the_same_world(tmp_path: Path) -> None:
 
 
 def test_generated_keys_ids_uuids_and_tokens_are_kept_on_reload(
-    tmp_path: Path, server_on: Callable[[Path], LiveServer]
+    tmp_path: Path, server_on: Callable[[Path], Server]
 ) -> None:
     world = {
         "apps": [{"id": 7, "consent_items": {"profile_nickname": "required", "friends": "optional"}}],
@@ -467,7 +468,7 @@ def test_a_bad_file_is_rejected_whole_with_the_path_of_the_fault(
             index = int(fault_path[len("accounts["):].split("]")[0])
             fault_path = f"accounts[{index + 1}]" + fault_path.split("]", 1)[1]
     seed_file = write_seed(tmp_path / "bad.json", doc)
-    assert_rejected(run_cli("seed", str(seed_file), "--database", sqlite_url(db)),
+    assert_rejected(run_cli_in_process("seed", str(seed_file), "--database", sqlite_url(db)),
                     seed_file, fault_path, words)
     assert snapshot(db) == before
 
@@ -487,7 +488,7 @@ def test_a_bad_yaml_file_is_rejected_the_same_way(
     db = copy_db(base_db, tmp_path / "w.db")
     before = snapshot(db)
     seed_file = write_seed(tmp_path / "bad.yaml", mutation(base()))
-    assert_rejected(run_cli("seed", str(seed_file), "--database", sqlite_url(db)),
+    assert_rejected(run_cli_in_process("seed", str(seed_file), "--database", sqlite_url(db)),
                     seed_file, fault_path, words)
     assert snapshot(db) == before
 
@@ -515,7 +516,7 @@ def test_a_file_that_is_not_a_seed_document_is_rejected(
     before = snapshot(db)
     seed_file = tmp_path / name
     seed_file.write_bytes(content)
-    result = run_cli("seed", str(seed_file), "--database", sqlite_url(db))
+    result = run_cli_in_process("seed", str(seed_file), "--database", sqlite_url(db))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr, result.stderr
     assert str(seed_file) in result.stderr and words in result.stderr, result.stderr
@@ -523,7 +524,7 @@ def test_a_file_that_is_not_a_seed_document_is_rejected(
 
 
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
-    result = run_cli("seed", str(tmp_path / "nope.json"), "--database", sqlite_url(tmp_path / "x.db"))
+    result = run_cli_in_process("seed", str(tmp_path / "nope.json"), "--database", sqlite_url(tmp_path / "x.db"))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert f"cannot read {tmp_path / 'nope.json'}" in result.stderr
@@ -600,7 +601,7 @@ def test_a_load_killed_half_way_writes_nothing(tmp_path: Path, base_db: Path) ->
 def test_a_rejected_file_under_serve_starts_nothing(tmp_path: Path) -> None:
     """`serve --demo --seed BAD` is one unit too: neither the demo world nor the file lands."""
     db = tmp_path / "w.db"
-    assert run_cli("db", "upgrade", "--database", sqlite_url(db)).returncode == 0
+    assert run_cli_in_process("db", "upgrade", "--database", sqlite_url(db)).returncode == 0
     before = snapshot(db)
     bad = {"accounts": [{"key": "x", "friends": [{"account": "ryan"}]}],
            "links": [{"app": 9999, "account": "x"}]}
@@ -617,7 +618,7 @@ def test_a_rejected_file_under_serve_starts_nothing(tmp_path: Path) -> None:
 
 
 def test_tokens_plain_hashed_and_expired_answer_as_declared(
-    tmp_path: Path, server_on: Callable[[Path], LiveServer]
+    tmp_path: Path, server_on: Callable[[Path], Server]
 ) -> None:
     world = base()
     world["tokens"] = [
@@ -691,11 +692,11 @@ def test_passwords_and_tokens_are_stored_and_exported_hashed_only(tmp_path: Path
 
 
 def test_export_seed_export_gives_the_same_file(
-    tmp_path: Path, base_db: Path, server_on: Callable[[Path], LiveServer]
+    tmp_path: Path, base_db: Path, server_on: Callable[[Path], Server]
 ) -> None:
     db = copy_db(base_db, tmp_path / "w.db")
     # Also a token and a link made outside the file.
-    issued = run_cli("token", "issue", "--app", "1002", "--account", "ryan",
+    issued = run_cli_in_process("token", "issue", "--app", "1002", "--account", "ryan",
                      "--database", sqlite_url(db))
     assert issued.returncode == 0, issued.stderr
     first = export(db)

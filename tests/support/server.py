@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -18,6 +18,7 @@ from talksocial.serving import ServerProcess, free_port, talksocial_command
 __all__ = [
     "ENV_TEST_POSTGRES",
     "LiveServer",
+    "Server",
     "free_port",
     "fresh_database_url",
     "serving",
@@ -100,12 +101,35 @@ def start_server(
 
 
 @contextmanager
-def serving(tmp_dir: Path, **kwargs: Any) -> Iterator[LiveServer]:
-    """`start_server` for the length of a block (a module- or session-scoped fixture's body):
-    stopped afterwards, and its log must hold no traceback (no request ended in a bug)."""
-    server = start_server(tmp_dir, **kwargs)
+def serving(
+    tmp_dir: Path, *, start: Callable[..., Any] = start_server, **kwargs: Any
+) -> Iterator[Any]:
+    """A server for the length of a block (a module- or session-scoped fixture's body):
+    `start_server` (a process), or `start=start_inprocess_server`; stopped afterwards, and its
+    log must hold no traceback (no request ended in a bug)."""
+    server = start(tmp_dir, **kwargs)
     try:
         yield server
     finally:
         server.stop()
         assert "Traceback" not in server.log(), server.log()
+
+
+class Server(Protocol):
+    """What a test uses of a server, live (`LiveServer`) or in-process
+    (tests/support/inprocess.py `InProcessServer`)."""
+
+    base_url: str
+    database_url: str
+
+    def client(self, **kwargs: Any) -> httpx.Client: ...
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response: ...
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response: ...
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
+
+    def log(self) -> str: ...
+
+    def stop(self) -> None: ...

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.support.server import LiveServer
+from tests.support.server import Server
 
 CALLBACK = "http://localhost:3000/callback"
 HTML_CT = "text/html; charset=utf-8"
@@ -82,7 +82,7 @@ def redirect_params(response: httpx.Response, expected_base: str = CALLBACK) -> 
 class LoginBrowser:
     """One browser (one cookie jar) on the login pages of a live server."""
 
-    def __init__(self, server: LiveServer) -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
         self.client = server.client(follow_redirects=False)
 
@@ -146,7 +146,7 @@ class LoginBrowser:
 
 
 def exchange(
-    server: LiveServer,
+    server: Server,
     client_id: str,
     code: str,
     redirect_uri: str = CALLBACK,
@@ -162,7 +162,7 @@ def exchange(
     return server.post("/oauth/token", data=data)
 
 
-def refresh(server: LiveServer, client_id: str, refresh_token: str, **extra: str) -> httpx.Response:
+def refresh(server: Server, client_id: str, refresh_token: str, **extra: str) -> httpx.Response:
     data = {
         "grant_type": "refresh_token",
         "client_id": client_id,
@@ -173,7 +173,7 @@ def refresh(server: LiveServer, client_id: str, refresh_token: str, **extra: str
 
 
 def tokens_for(
-    server: LiveServer,
+    server: Server,
     client_id: str,
     account: str,
     *,
@@ -190,6 +190,6 @@ def tokens_for(
     return body
 
 
-def advance_clock(server: LiveServer, seconds: float) -> None:
+def advance_clock(server: Server, seconds: float) -> None:
     response = server.post("/_talksocial/clock", json={"advance_seconds": seconds})
     assert response.status_code == 200, response.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tests.api.worlds import account, app, friend, link, world
+from tests.support.worlds import account, app, friend, link, world
 
 SPLIT_LOGIN = {
     "profile_nickname": "required",

@@ -1,6 +1,7 @@
 """Small helpers to declare seed worlds (SPEC.md §8) and to check Kakao-style answers.
 
-The worlds built here are plain seed documents, loaded by a real `talksocial serve --seed`.
+The worlds built here are plain seed documents, loaded as `talksocial serve --seed` loads them
+(`serve` below: an in-process server, tests/support/inprocess.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.server import LiveServer, serving
+from tests.support.inprocess import serving
+from tests.support.server import Server
 
 JSON_CT = "application/json;charset=UTF-8"
 IMG = "https://img.example/"
@@ -90,8 +92,8 @@ def world(
 
 def serve(
     tmp_path_factory: pytest.TempPathFactory, seed: dict[str, Any], name: str = "world"
-) -> Iterator[LiveServer]:
-    """Body of a module-scoped fixture: one read-only server over `seed`."""
+) -> Iterator[Server]:
+    """Body of a module-scoped fixture: one read-only in-process server over `seed`."""
     with serving(tmp_path_factory.mktemp(name), seed=seed) as server:
         yield server
 
