@@ -1,4 +1,4 @@
-"""The `talksocial` command line (SPEC.md §9), run as scripts outside the project run it."""
+"""The `talksocial` command line (docs/reference/command-line.md), run as scripts outside the project run it."""
 
 from __future__ import annotations
 

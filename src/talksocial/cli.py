@@ -1,4 +1,4 @@
-"""The `talksocial` command (SPEC.md §9). Scripts outside the project drive these exact forms:
+"""The `talksocial` command (docs/reference/command-line.md). Scripts outside the project drive these exact forms:
 
     talksocial serve [--host 127.0.0.1] [--port 8000] [--database URL] [--seed FILE]
                      [--public-url URL] [--workers N] [--demo] [--operator-token TOKEN]

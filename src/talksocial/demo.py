@@ -56,7 +56,7 @@ _MORE_FRIENDS = [
     ("piyo", "🐥 Piyo", 11),
 ]
 
-# Neo's friends show the two orders of SPEC §5: Korean first with KA lang/ko (or no KA),
+# Neo's friends show the two orders of docs/reference/friends.md: Korean first with KA lang/ko (or no KA),
 # special characters, numbers and Latin first with lang/en.
 _NEO_FRIENDS = [
     ("choonsik", "춘식이", 21),
@@ -129,7 +129,7 @@ def _build() -> dict[str, Any]:
         {"account": "ryan"},
         {"account": "jordy"},
         *({"account": key} for key, _, _ in _MORE_FRIENDS),
-        # Entries that are not listed (SPEC §5), so total_count stays 11:
+        # Entries that are not listed (docs/reference/friends.md), so total_count stays 11:
         {"account": "hidden-friend", "hidden": True},
         {"account": "blocked-friend", "blocked": True},
         {"account": "not-linked-friend"},
@@ -212,7 +212,7 @@ def _build() -> dict[str, Any]:
             "key": "target-zzz",
             "profile": {"nickname": "Zed", "profile_image_url": _V2_IMAGE, "thumbnail_url": _V2_THUMB},
             "friends": [{"account": "viewer-xxx"}],
-            # What viewer 12345 sees of 5432 is this multi-profile (SPEC §6).
+            # What viewer 12345 sees of 5432 is this multi-profile (docs/reference/profiles.md).
             "multi_profiles": [
                 {
                     "key": "for-xxx",

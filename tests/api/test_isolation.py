@@ -1,4 +1,4 @@
-"""Apps never see each other's users (SPEC.md §5, §6): user ids and uuids are app-scoped, a
+"""Apps never see each other's users (docs/reference/friends.md, docs/reference/profiles.md): user ids and uuids are app-scoped, a
 friend is listed only through the app the caller is using, admin keys reach their own app only."""
 
 from __future__ import annotations

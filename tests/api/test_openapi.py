@@ -157,7 +157,7 @@ def test_schemas_reject_what_the_server_never_sends() -> None:
         return bool(validator.is_valid(body))
 
     assert valid(PROFILE, 200, {"id": 1})
-    assert not valid(PROFILE, 200, {})  # id is always sent (SPEC §4)
+    assert not valid(PROFILE, 200, {})  # id is always sent (docs/reference/talk-profile.md)
     assert not valid(PROFILE, 200, {"id": 1, "profileImageUrl": "x"})  # the seed table's typo
     assert not valid(PROFILE, 200, {"id": 1, "nickName": None})  # nulls are omitted
     assert not valid(FRIENDS, 200, {"elements": [], "total_count": 0})

@@ -1,10 +1,10 @@
-"""Walking the friends list by `after_url` (SPEC.md §5): every listable friend exactly once, in
+"""Walking the friends list by `after_url` (docs/reference/friends.md): every listable friend exactly once, in
 the declared order, with consistent counts and URLs on every page.
 
 The property test runs one server for all its examples: each example adds its own owner and
-friends to that server's database with the real seed loader (the upsert of SPEC §8, as
+friends to that server's database with the real seed loader (the upsert of docs/reference/seed-format.md, as
 `talksocial seed` does), then walks the list over HTTP. The expected order comes from an
-independent model of SPEC §5's rules, restricted to an alphabet where they are simple.
+independent model of the rules of docs/reference/friends.md, restricted to an alphabet where they are simple.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ DIGITS = "019"
 SPECIAL = "-#"
 ALPHABET = HANGUL + LATIN + DIGITS + SPECIAL
 
-# SPEC §5 group order: Korean: Hangul, special, numbers, English; English: special, numbers,
+# docs/reference/friends.md group order: Korean: Hangul, special, numbers, English; English: special, numbers,
 # English, (Japanese), Korean.
 RANKS = {
     "ko": {"hangul": 0, "special": 1, "digit": 2, "latin": 3},
@@ -92,7 +92,7 @@ def expected_order(
 
 
 def test_model_matches_spec_examples() -> None:
-    # The model itself, on SPEC §5's rules: groups, case-insensitivity, code-point tie-break.
+    # The model itself, on the rules of docs/reference/friends.md: groups, case-insensitivity, code-point tie-break.
     def names(ns: list[str], lang: str) -> list[str]:
         return sorted(ns, key=lambda n: sort_key(n, 0, lang))
 
@@ -119,7 +119,7 @@ def walk(
     lang: str,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Follows after_url from the first page; returns (all elements, all page bodies), checking
-    each page's URLs against SPEC §5 on the way."""
+    each page's URLs against docs/reference/friends.md on the way."""
     headers = bearer(tok)
     if lang == "en":
         headers["KA"] = "sdk/1.0 os/test lang/en-US"

@@ -1,4 +1,4 @@
-"""GET /v1/api/talk/friends over real HTTP (SPEC.md §1, §2, §5)."""
+"""GET /v1/api/talk/friends over real HTTP (docs/reference/wire.md, docs/reference/errors.md, docs/reference/friends.md)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_sample_first_page_of_three(demo_server: Server) -> None:
             "favorite": False,
         },
     }
-    # SPEC §5: the rules win over the sample's order: the favorite first, then Jordy < Ryan.
+    # docs/reference/friends.md: the rules win over the sample's order: the favorite first, then Jordy < Ryan.
     assert [e["id"] for e in body["elements"]] == [1, 3, 2]
 
 
@@ -254,7 +254,7 @@ def test_order_is_always_carried(demo_server: Server) -> None:
     assert body["after_url"] == friends_url(demo_server, "offset=5&limit=5&order=asc")
 
 
-# --- SPEC §2: the first failing check answers -------------------------------------------------
+# --- docs/reference/errors.md: the first failing check answers -------------------------------------------------
 
 
 def test_non_talk_user_with_bad_limit_gets_minus_501(demo_server: Server) -> None:
@@ -397,7 +397,7 @@ FAV_FRIENDS = [
     ("s2", "Same", False),
 ]
 
-# Multi-script nicknames and the two orders SPEC §5 gives them.
+# Multi-script nicknames and the two orders docs/reference/friends.md gives them.
 MIX = ["하나", "가람", "Bob", "alice", "42", "9lives", "さくら", "カメ", "🐱cat", "#tag", "Émile"]
 MIX_KO = [
     "가람",

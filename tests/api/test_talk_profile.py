@@ -1,4 +1,4 @@
-"""GET /v1/api/talk/profile over real HTTP (SPEC.md §1, §2, §4)."""
+"""GET /v1/api/talk/profile over real HTTP (docs/reference/wire.md, docs/reference/errors.md, docs/reference/talk-profile.md)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def test_sample_image_only(demo_server: Server) -> None:
 
 
 def test_sample_no_consent_keeps_the_id(demo_server: Server) -> None:
-    # SPEC §4 overrides the seed's `{}` sample: `id` is always present.
+    # docs/reference/talk-profile.md overrides the seed's `{}` sample: `id` is always present.
     r = demo_server.get(PATH, headers=bearer("demo-token-ryan-none"))
     expect(r, 200, {"id": 1234567})
 
@@ -74,7 +74,7 @@ def test_raw_body_has_no_nulls_and_plain_integer_ids(demo_server: Server) -> Non
     assert b'"id":1234567' in r.content.replace(b" ", b"")
 
 
-# --- credentials (SPEC §2) --------------------------------------------------------------------
+# --- credentials (docs/reference/errors.md) --------------------------------------------------------------------
 
 
 def test_no_authorization_header(demo_server: Server) -> None:
@@ -112,7 +112,7 @@ def test_expired_token(demo_server: Server) -> None:
 def test_expired_token_of_a_non_talk_user_is_still_401(
     profile_world: Server,
 ) -> None:
-    # The credential is checked first (SPEC §2 order).
+    # The credential is checked first (docs/reference/errors.md order).
     r = profile_world.get(PATH, headers=bearer("tok-kim-expired"))
     expect(r, 401, TOKEN_EXPIRED)
 

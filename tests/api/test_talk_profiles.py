@@ -1,4 +1,4 @@
-"""GET|POST /v2/api/talk/profiles over real HTTP (SPEC.md §1, §2, §6)."""
+"""GET|POST /v2/api/talk/profiles over real HTTP (docs/reference/wire.md, docs/reference/errors.md, docs/reference/profiles.md)."""
 
 from __future__ import annotations
 
@@ -236,7 +236,7 @@ def test_form_value_with_json_spacing(demo_server: Server) -> None:
     expect(r, 200, SAMPLE_BODY)
 
 
-# --- SPEC §6 check order: key, parameters, viewer, targets ------------------------------------
+# --- docs/reference/profiles.md check order: key, parameters, viewer, targets ------------------------------------
 
 
 def test_malformed_parameter_before_unregistered_viewer(demo_server: Server) -> None:

@@ -1,4 +1,4 @@
-"""The user APIs of Kakao Login (SPEC.md §2, §7) over real HTTP: token info, logout, unlink,
+"""The user APIs of Kakao Login (docs/reference/errors.md, docs/reference/kakao-login.md) over real HTTP: token info, logout, unlink,
 consent items and their revocation, and /v2/user/me."""
 
 from __future__ import annotations

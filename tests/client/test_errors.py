@@ -1,4 +1,4 @@
-"""Every error class, raised from a real server's answer (SPEC §2), sync and async."""
+"""Every error class, raised from a real server's answer (docs/reference/errors.md), sync and async."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Kakao Login calls against a real talksocial server, sync and async (SPEC §7): a user logs
+"""The Kakao Login calls against a real talksocial server, sync and async (docs/reference/kakao-login.md): a user logs
 in through the real pages, the app exchanges the code, calls the user APIs, refreshes."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`iter_friends` over 1,000 friends, 100 a page: 10 requests, each friend exactly once, in the
-server's order (SPEC §5: favorites first, then by nickname)."""
+server's order (docs/reference/friends.md: favorites first, then by nickname)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The three Talk Social calls against a real talksocial server with the demo world, sync and
-async (SPEC §4–§6)."""
+async (docs/reference/talk-profile.md, docs/reference/friends.md, docs/reference/profiles.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of the ko/en nickname collation (SPEC §5)."""
+"""Tests of the ko/en nickname collation (docs/reference/friends.md)."""
 
 from __future__ import annotations
 
@@ -245,7 +245,7 @@ def test_emoji() -> None:
     ]:
         assert set(ranks(s, "ko")) == {7}, s
         assert set(ranks(s, "en")) == {7}, s
-    assert not is_extended_pictographic(0x2605) and is_emoji_char(0x2605)  # ★ added by SPEC
+    assert not is_extended_pictographic(0x2605) and is_emoji_char(0x2605)  # ★ added by docs/reference/friends.md#emoji
     assert is_extended_pictographic(0x2665)  # ♥
     assert compare("👍", "👍🏽", "ko") < 0
     assert compare("Жанна", "★", "ko") < 0 and compare("Жанна", "★", "en") < 0
@@ -324,7 +324,7 @@ nicknames = st.text(
 
 
 def oracle(text: str, lang: Lang) -> tuple[list[tuple[int, int]], list[int]]:
-    """Straightforward char-by-char implementation of SPEC §5 on top of the module's
+    """Straightforward char-by-char implementation of docs/reference/friends.md on top of the module's
     context-free character classification: (elements as (rank, key), code points)."""
     table = C._RANKS[lang]
     norm = unicodedata.normalize("NFC", text)

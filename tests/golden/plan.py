@@ -7,7 +7,7 @@ In order, so that the sequence replays identically on a fresh demo server:
    credentials or to what the README's own earlier steps minted), ending with the control
    plane's `reset`, which brings back the demo world;
 2. every endpoint × every credential kind;
-3. the parameter edge cases of SPEC §5/§6 and the README (friends, profiles by user list, the
+3. the parameter edge cases of docs/reference/friends.md/§6 and the README (friends, profiles by user list, the
    user APIs), 404s and 405s;
 4. more of Kakao Login (OpenID Connect, PKCE, a code used twice, the token endpoint's errors);
 5. the control plane's writes, then the logout matrix (it ends the demo tokens) and `reset`.
@@ -37,7 +37,7 @@ AUTHORIZE_Q = (
     f"client_id={demo.DEMO_REST_API_KEY}&redirect_uri={CALLBACK_Q}&response_type=code&state=xyz"
 )
 
-#: Every kind of credential the APIs tell apart (README "Try it", SPEC §2, demo.py).
+#: Every kind of credential the APIs tell apart (README "Try it", docs/reference/errors.md, demo.py).
 CREDENTIALS: tuple[tuple[str, str | None], ...] = (
     ("no credential", None),
     ("Muzi, app 1001, every item", f"Bearer {demo.DEMO_ACCESS_TOKEN}"),
@@ -446,9 +446,9 @@ def credential_matrix(plan: Plan) -> None:
              headers=[bearer(demo.DEMO_ACCESS_TOKEN)])
     plan.add("control plane × X-Talksocial-Operator-Token (no operator token is configured)",
              "GET", "/_talksocial/faults", headers=[("X-Talksocial-Operator-Token", "anything")])
-    plan.add("access_token query parameter instead of the header (SPEC §2)", "GET",
+    plan.add("access_token query parameter instead of the header (docs/reference/errors.md)", "GET",
              f"/v1/api/talk/profile?access_token={demo.DEMO_ACCESS_TOKEN}")
-    plan.add("access_token form parameter instead of the header (SPEC §2)", "POST",
+    plan.add("access_token form parameter instead of the header (docs/reference/errors.md)", "POST",
              "/v2/user/me", headers=[FORM], body=f"access_token={demo.DEMO_ACCESS_TOKEN}")
     plan.add("header and access_token query: the header wins", "GET",
              "/v1/api/talk/profile?access_token=demo-token-ryan-full",

@@ -1,4 +1,4 @@
-"""GET /oauth/authorize, the login and consent pages (SPEC.md §7), over real HTTP."""
+"""GET /oauth/authorize, the login and consent pages (docs/reference/kakao-login.md), over real HTTP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OpenID Connect (SPEC.md §3, §7): the id_token, its key in the database, JWKS, discovery."""
+"""OpenID Connect (docs/reference/consent.md, docs/reference/kakao-login.md): the id_token, its key in the database, JWKS, discovery."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /oauth/token (SPEC.md §7): the two grants, their errors, code reuse, PKCE, client
+"""POST /oauth/token (docs/reference/kakao-login.md): the two grants, their errors, code reuse, PKCE, client
 secrets, refresh-token rotation at the 30-day boundary and the issuance limits."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Seed files (SPEC.md §8) through `talksocial seed FILE` on real SQLite files."""
+"""Seed files (docs/reference/seed-format.md) through `talksocial seed FILE` on real SQLite files."""
 
 from __future__ import annotations
 

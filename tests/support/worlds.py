@@ -1,4 +1,4 @@
-"""Small helpers to declare seed worlds (SPEC.md §8) and to check Kakao-style answers.
+"""Small helpers to declare seed worlds (docs/reference/seed-format.md) and to check Kakao-style answers.
 
 The worlds built here are plain seed documents, loaded as `talksocial serve --seed` loads them
 (`serve` below: an in-process server, tests/support/inprocess.py).

@@ -1,4 +1,4 @@
-"""Credentials of the Talk and user APIs (SPEC.md §2): Bearer access tokens and admin keys."""
+"""Credentials of the Talk and user APIs (docs/reference/errors.md): Bearer access tokens and admin keys."""
 
 from __future__ import annotations
 

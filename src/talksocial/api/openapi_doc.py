@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the API, served at GET /openapi.json.
 
-It describes what the server really sends (SPEC.md §1–6): Kakao's wire names as they are
+It describes what the server really sends (docs/reference/): Kakao's wire names as they are
 (`nickName`, `profileImageURL`, `profile_thumbnail_image`, ...), fields that may be left out
 (null fields are omitted) never `required`, every Kakao error body, and parameters with the
 exact bounds the server enforces. Response objects are closed (`additionalProperties: false`)
@@ -65,7 +65,7 @@ def _schemas() -> dict[str, Schema]:
                 },
             },
             ["id"],
-            "The caller's own default Kakao Talk profile (SPEC §4).",
+            "The caller's own default Kakao Talk profile.",
         ),
         "Friend": _closed(
             {
@@ -104,7 +104,7 @@ def _schemas() -> dict[str, Schema]:
                 "favorite_count": {**_COUNT, "description": "Favorites among the listable."},
             },
             ["elements", "total_count", "favorite_count"],
-            "One page of the caller's friends (SPEC §5).",
+            "One page of the caller's friends.",
         ),
         "TalkProfileInfo": _closed(
             {
@@ -115,7 +115,7 @@ def _schemas() -> dict[str, Schema]:
             },
             ["user_id"],
             "A profile as the viewer sees it; fields follow the user's agreed scopes; an "
-            "account not on Kakao Talk yields `user_id` alone (SPEC §6).",
+            "account not on Kakao Talk yields `user_id` alone.",
         ),
         "TalkProfiles": _closed(
             {

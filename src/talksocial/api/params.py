@@ -1,4 +1,4 @@
-"""Parameter parsing: every malformed value becomes -2 naming the parameter (SPEC.md §2)."""
+"""Parameter parsing: every malformed value becomes -2 naming the parameter (docs/reference/errors.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The three Talk Social APIs (SPEC.md §4–6): parse, apply the domain rules, serialise.
+"""The three Talk Social APIs (docs/reference/talk-profile.md, docs/reference/friends.md, docs/reference/profiles.md): parse, apply the domain rules, serialise.
 
-Checks run in SPEC §2's order: credential, the app's consent items (-3), the user's scopes
+Checks run in the order of docs/reference/errors.md#check-order: credential, the app's consent items (-3), the user's scopes
 (-402), Talk user (-501), parameters (-2).
 """
 

@@ -1,7 +1,7 @@
-"""The user APIs of Kakao Login (SPEC §7): token info, logout, unlink, consent items and the
+"""The user APIs of Kakao Login (docs/reference/kakao-login.md): token info, logout, unlink, consent items and the
 Kakao Account's own profile.
 
-Credentials follow SPEC §2: a missing header is "no authentication key!", a bad Bearer token
+Credentials follow docs/reference/errors.md: a missing header is "no authentication key!", a bad Bearer token
 "this access token does not exist", a bad `KakaoAK` key "invalid app key."."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ It is pure (no web framework). A friends element is the one exception: the frien
 each friend's element as rendered, so its encoding lives below both, in `storage.elements`, and
 is re-exported here. The HTTP response class lives in `web.responses`.
 
-SPEC.md §1: null fields are omitted; the Talk profile is camelCase with `...URL`; the friends
+docs/reference/wire.md: null fields are omitted; the Talk profile is camelCase with `...URL`; the friends
 elements and /v2 profiles are snake_case.
 """
 
@@ -35,7 +35,7 @@ def talk_profile(
     profile_image_url: str | None,
     thumbnail_url: str | None,
 ) -> dict[str, Any]:
-    """GET /v1/api/talk/profile (SPEC §4)."""
+    """GET /v1/api/talk/profile (docs/reference/talk-profile.md)."""
     body: dict[str, Any] = {"id": user_id}
     if visible.nickname:
         body["nickName"] = nickname
@@ -67,7 +67,7 @@ def friends_page(
     before_url: str | None,
     after_url: str | None,
 ) -> dict[str, Any]:
-    """GET /v1/api/talk/friends (SPEC §5)."""
+    """GET /v1/api/talk/friends (docs/reference/friends.md)."""
     body: dict[str, Any] = {
         "elements": elements if isinstance(elements, list) else list(elements),
         "total_count": total_count,
@@ -87,7 +87,7 @@ def talk_profile_info(
     profile_image_url: str | None,
     thumbnail_url: str | None,
 ) -> dict[str, Any]:
-    """One TalkProfileInfo of /v2/api/talk/profiles (SPEC §6); `visible` None: `user_id` alone."""
+    """One TalkProfileInfo of /v2/api/talk/profiles (docs/reference/profiles.md); `visible` None: `user_id` alone."""
     body: dict[str, Any] = {"user_id": user_id}
     if visible is None:
         return body
@@ -107,7 +107,7 @@ def user_scopes(
     agreed: Collection[str],
     only: Collection[str] | None,
 ) -> dict[str, Any]:
-    """GET /v2/user/scopes and POST /v2/user/revoke/scopes (SPEC §7): one entry per item the
+    """GET /v2/user/scopes and POST /v2/user/revoke/scopes (docs/reference/kakao-login.md): one entry per item the
     app uses; `revocable` only on agreed items (an optional one can be revoked)."""
     entries: list[dict[str, Any]] = []
     for item in ALL_SCOPES:
@@ -137,7 +137,7 @@ def user_me(
     thumbnail_url: str | None,
     email: str | None,
 ) -> dict[str, Any]:
-    """GET /v2/user/me (SPEC §7): the Kakao Account's own profile, each part only with its
+    """GET /v2/user/me (docs/reference/kakao-login.md): the Kakao Account's own profile, each part only with its
     consent item; `*_needs_agreement` where the item is used but not agreed (an app on the
     legacy `profile` item gets `profile_needs_agreement` instead of the two split keys)."""
     legacy = PROFILE in consent_items

@@ -1,4 +1,4 @@
-"""Kakao Login helpers: PKCE (RFC 7636, `S256` only, SPEC §7), `state`, and the token store
+"""Kakao Login helpers: PKCE (RFC 7636, `S256` only, docs/reference/kakao-login.md), `state`, and the token store
 the clients refresh through."""
 
 from __future__ import annotations

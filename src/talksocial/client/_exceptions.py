@@ -1,4 +1,4 @@
-"""The errors a Kakao API call raises (SPEC.md §2). Clients branch on the class, that is on
+"""The errors a Kakao API call raises (docs/reference/errors.md). Clients branch on the class, that is on
 Kakao's `code`, never on `msg`.
 
     KakaoError

@@ -18,7 +18,7 @@ def _no_extra() -> Mapping[str, Any]:
 
 @dataclass(frozen=True)
 class TalkProfile:
-    """`GET /v1/api/talk/profile`: the caller's own Talk profile (SPEC §4)."""
+    """`GET /v1/api/talk/profile`: the caller's own Talk profile (docs/reference/talk-profile.md)."""
 
     id: int | None
     nickname: str | None = None
@@ -29,7 +29,7 @@ class TalkProfile:
 
 @dataclass(frozen=True)
 class Friend:
-    """One element of `GET /v1/api/talk/friends` (SPEC §5)."""
+    """One element of `GET /v1/api/talk/friends` (docs/reference/friends.md)."""
 
     id: int | None
     uuid: str | None
@@ -53,7 +53,7 @@ class Friends:
 
 @dataclass(frozen=True)
 class ProfileInfo:
-    """One profile of `/v2/api/talk/profiles` (SPEC §6): `user_id` alone for an account that
+    """One profile of `/v2/api/talk/profiles` (docs/reference/profiles.md): `user_id` alone for an account that
     is not a Talk user."""
 
     user_id: int | None
@@ -75,7 +75,7 @@ class TalkProfiles:
 
 @dataclass(frozen=True)
 class OAuthToken:
-    """`POST /oauth/token` (SPEC §7). A refresh answers `refresh_token` None unless a new one
+    """`POST /oauth/token` (docs/reference/kakao-login.md). A refresh answers `refresh_token` None unless a new one
     was issued; keep the old one then."""
 
     access_token: str

@@ -1,5 +1,5 @@
 """Kakao's names on the wire: paths, parameters and fields. This is the only module of the client
-that spells them (SPEC.md §1: the Talk profile is camelCase with `...URL`, everything else
+that spells them (docs/reference/wire.md: the Talk profile is camelCase with `...URL`, everything else
 snake_case; null and omitted fields are the same thing).
 """
 
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from talksocial.client import _exceptions as exc
 from talksocial.client import _models as m
 
-# Hosts' paths (SPEC §4–§7).
+# Hosts' paths (docs/reference/).
 TALK_PROFILE = "/v1/api/talk/profile"
 TALK_FRIENDS = "/v1/api/talk/friends"
 TALK_PROFILES = "/v2/api/talk/profiles"
@@ -47,7 +47,7 @@ def admin_key_headers(admin_key: str) -> dict[str, str]:
 
 
 def ka_headers(sdk_version: str, lang: str | None) -> dict[str, str]:
-    """The `KA` header of the official SDKs; its `lang/` token picks the friends order (SPEC §5)."""
+    """The `KA` header of the official SDKs; its `lang/` token picks the friends order (docs/reference/friends.md)."""
     value = f"sdk/talksocial-python-{sdk_version}"
     if lang:
         value += f" lang/{lang}"
@@ -357,7 +357,7 @@ def user(body: Any) -> m.User:
 
 
 def api_error(http_status: int, body: Mapping[str, Any]) -> exc.KakaoApiError:
-    """The exception for an API error body `{"msg", "code", ...}` (SPEC §2)."""
+    """The exception for an API error body `{"msg", "code", ...}` (docs/reference/errors.md)."""
     code = _int(body.get("code"))
     msg = _str(body.get("msg")) or ""
     extra = {k: v for k, v in body.items() if k not in ("msg", "code")}
@@ -381,7 +381,7 @@ def api_error(http_status: int, body: Mapping[str, Any]) -> exc.KakaoApiError:
 
 def auth_error(http_status: int, body: Mapping[str, Any]) -> exc.KakaoAuthError:
     """The exception for a login-server error body `{"error", "error_description",
-    "error_code"}` (SPEC §2)."""
+    "error_code"}` (docs/reference/errors.md)."""
     return exc.KakaoAuthError(
         _str(body.get("error")) or "",
         error_description=_str(body.get("error_description")),

@@ -428,7 +428,7 @@ class ControlMiddleware:
                     await asyncio.sleep(control.delay)
                 if error.koe_code is not None and path == "/oauth/authorize":
                     # The authorize endpoint answers a browser: its errors are an HTML page
-                    # naming the code, never JSON and never a redirect (SPEC §7).
+                    # naming the code, never JSON and never a redirect (docs/reference/kakao-login.md).
                     status = error.http_status or 400
                     page = pages.error_page(
                         error.koe_code, "Injected error", error.msg or "", status_code=status

@@ -1,4 +1,4 @@
-"""Korean / English nickname collation of the Kakao Talk friends API (SPEC §5).
+"""Korean / English nickname collation of the Kakao Talk friends API (docs/reference/friends.md).
 
 The order of the friends list depends on the language of the caller, taken from the
 ``lang/`` token of the ``KA`` header (:func:`lang_from_ka_header`):
@@ -31,7 +31,7 @@ decomposed spellings, e.g. ``"é"`` and ``"e\\u0301"`` or conjoining-jamo and
 precomposed Hangul, collate alike); the code-point tie-break always uses the
 nickname as given.
 
-Groups and the decisions taken where SPEC §5 leaves room:
+Groups and the decisions taken where docs/reference/friends.md leaves room:
 
 Hangul
     Precomposed syllables, conjoining jamo (U+1100.., Extended-A/B), compatibility
@@ -79,7 +79,7 @@ emoji
     Extended_Pictographic characters (embedded range table, Unicode 17.0
     ``emoji-data.txt``, the same data as the ``regex`` module), regional indicators
     U+1F1E6..1F1FF (flags are pairs of them) and skin-tone modifiers U+1F3FB..1F3FF,
-    each keyed by code point. ★ is not Extended_Pictographic but SPEC §5 puts it
+    each keyed by code point. ★ is not Extended_Pictographic but docs/reference/friends.md puts it
     with the emoji; so do its companions ☆ and the white card suits ♡ ♢ ♤ ♧ (the
     black suits ♠ ♣ ♥ ♦ are Extended_Pictographic), so that star and heart symbols do
     not split across groups. A ZWJ, variation selector (FE0E/FE0F), skin-tone
@@ -226,7 +226,7 @@ EXTENDED_PICTOGRAPHIC_RANGES: Final[tuple[tuple[int, int], ...]] = (
 _EP_STARTS: Final = tuple(start for start, _ in EXTENDED_PICTOGRAPHIC_RANGES)
 _EP_ENDS: Final = tuple(end for _, end in EXTENDED_PICTOGRAPHIC_RANGES)
 
-# Not Extended_Pictographic, but emoji for SPEC §5 ("★ ♥ included"): ★ ☆ ♡ ♢ ♤ ♧.
+# Not Extended_Pictographic, but emoji for docs/reference/friends.md ("★ ♥ included"): ★ ☆ ♡ ♢ ♤ ♧.
 _EXTRA_EMOJI: Final = frozenset({0x2605, 0x2606, 0x2661, 0x2662, 0x2664, 0x2667})
 
 
@@ -550,7 +550,7 @@ def _contextual_elements(text: str, lang: Lang) -> bytes:
 
 
 def collation_key(nickname: str, lang: Lang) -> bytes:
-    """Byte string whose memcmp order is the SPEC §5 nickname order for ``lang``,
+    """Byte string whose memcmp order is the docs/reference/friends.md nickname order for ``lang``,
     code-point tie-break included (equal keys iff equal nicknames)."""
     text = unicodedata.normalize("NFC", nickname)
     if _CONTEXTUAL.search(text) is None:

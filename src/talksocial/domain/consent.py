@@ -1,4 +1,4 @@
-"""Consent items (SPEC.md §3) and what each one makes visible (§4, §6)."""
+"""Consent items (docs/reference/consent.md) and what each one makes visible (§4, §6)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class VisibleFields:
 
 
 def visible_fields(scopes: Collection[str]) -> VisibleFields:
-    """SPEC §4: the nickname needs `profile` or `profile_nickname`; images need `profile` or
+    """docs/reference/talk-profile.md: the nickname needs `profile` or `profile_nickname`; images need `profile` or
     `profile_image`. An item the user agreed to is only ever one the app uses (links are
     validated on write), so the user's scopes alone decide."""
     legacy = PROFILE in scopes
@@ -71,7 +71,7 @@ def required_items(consent_items: Mapping[str, str]) -> list[str]:
 
 def validate_consent_items(consent_items: Mapping[str, object]) -> str | None:
     """Returns a reason the settings are invalid, or None. An app uses either the legacy
-    `profile` item or the split pair, never both (SPEC §3)."""
+    `profile` item or the split pair, never both (docs/reference/consent.md)."""
     for item, setting in consent_items.items():
         if item not in ALL_SCOPES:
             return f"unknown consent item {item!r}"

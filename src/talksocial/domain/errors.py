@@ -1,4 +1,4 @@
-"""Kakao API errors, one class per code (SPEC.md §2).
+"""Kakao API errors, one class per code (docs/reference/errors.md).
 
 Every error carries its identity as class attributes, in the manner of authlib's
 ``rfc6749/errors.py``: ``code``, ``http_status`` and a default ``msg``. There is one raise site per
@@ -105,7 +105,7 @@ class NotTalkUser(KakaoError):
     default_msg = "given account is not connected to any talk user."
 
 
-# The exact bodies SPEC.md §2 asks to reproduce.
+# The exact bodies docs/reference/errors.md asks to reproduce.
 MSG_NO_AUTH = "no authentication key!"
 MSG_TOKEN_NOT_FOUND = "this access token does not exist"
 MSG_TOKEN_EXPIRED = "this access token is already expired"

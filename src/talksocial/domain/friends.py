@@ -1,4 +1,4 @@
-"""Who is listable, how a friend looks to the caller, and how a page is cut (SPEC.md §5, §6)."""
+"""Who is listable, how a friend looks to the caller, and how a page is cut (docs/reference/friends.md, docs/reference/profiles.md)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def is_listable(
     friend_scopes: Collection[str],
     friend_talk_user: bool,
 ) -> bool:
-    """SPEC §5: an entry of the caller's list is listed when the friend is linked to the same
+    """docs/reference/friends.md: an entry of the caller's list is listed when the friend is linked to the same
     app, agreed to `friends`, is a Talk user, and the caller has not hidden or blocked them."""
     return (
         not hidden

@@ -1,4 +1,4 @@
-"""The authorization request of `GET /oauth/authorize` (SPEC §7) and the consent rules.
+"""The authorization request of `GET /oauth/authorize` (docs/reference/kakao-login.md) and the consent rules.
 
 `parse_authorize` validates a request in Kakao's order (client_id, redirect_uri, response_type,
 scope, PKCE); every failure is an `AuthorizeError`, shown as a page and never redirected. The

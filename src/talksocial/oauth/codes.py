@@ -1,4 +1,4 @@
-"""Authorization codes (SPEC §7): random, stored hashed (`storage.login`), single use, valid 10
+"""Authorization codes (docs/reference/kakao-login.md): random, stored hashed (`storage.login`), single use, valid 10
 minutes, bound to the client, the redirect_uri and the PKCE challenge."""
 
 from __future__ import annotations

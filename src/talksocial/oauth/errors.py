@@ -1,4 +1,4 @@
-"""Errors of the login server (`/oauth/*`, SPEC.md §2 and §7).
+"""Errors of the login server (`/oauth/*`, docs/reference/errors.md, docs/reference/kakao-login.md).
 
 OAuthError                       {"error", "error_description", "error_code"}
  ├── InvalidGrant               invalid_grant           400  KOE320 (code) / KOE322 (refresh)

@@ -1,4 +1,4 @@
-"""PKCE (RFC 7636), S256 only (SPEC §7)."""
+"""PKCE (RFC 7636), S256 only (docs/reference/kakao-login.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`POST /oauth/token` (SPEC §7): the authorization_code and refresh_token grants, issuance
+"""`POST /oauth/token` (docs/reference/kakao-login.md): the authorization_code and refresh_token grants, issuance
 limits and refresh-token rotation. The rows are `storage.tokens`' (which issues every token of
 the server); the rules of the grants are here.
 
@@ -259,7 +259,7 @@ def _token_response(
     auth_time: float | None,
     nonce: str | None,
 ) -> dict[str, Any]:
-    """The answer of both grants (SPEC §7); without a new refresh token (a refresh that did not
+    """The answer of both grants (docs/reference/kakao-login.md); without a new refresh token (a refresh that did not
     rotate) the refresh fields are left out; `id_token` only with the `openid` item."""
     scopes: list[str] = json.loads(link.scopes)
     body: dict[str, Any] = {

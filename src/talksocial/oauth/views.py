@@ -1,5 +1,5 @@
 """The login server's endpoints: `/oauth/authorize` with its login and consent pages,
-`/oauth/token`, and the OpenID Connect discovery and JWKS documents (SPEC §7).
+`/oauth/token`, and the OpenID Connect discovery and JWKS documents (docs/reference/kakao-login.md).
 
 Handlers read the request on the event loop and do their database work in a thread
 (`run_in_threadpool`): a write may wait for a lock and a password check is deliberately slow.

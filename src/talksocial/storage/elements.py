@@ -2,7 +2,7 @@
 `/v1/api/talk/friends` as JSON bytes (`friend_rows.element`), so that a page is the stored
 elements joined — no per-row decoding, dict building or serialising on the hot path.
 
-What storage writes is what the API answers, so the element's Kakao field names (SPEC §1:
+What storage writes is what the API answers, so the element's Kakao field names (docs/reference/wire.md:
 snake_case, null fields omitted) are spelled here, below both; `api.wire` re-exports them.
 Migration 0005 keeps a frozen copy of its own (a migration must not change with live code)."""
 

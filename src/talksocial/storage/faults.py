@@ -26,7 +26,7 @@ from talksocial.storage.versions import bump_version
 FAULT_FIELDS = ("endpoint", "method", "code", "koe_code", "error", "http_status", "msg",
                 "latency_ms", "probability", "next", "app", "account")
 #: The Kakao codes a rule may inject, with the HTTP status and default message of each
-#: (SPEC §2), as `domain.errors` defines them.
+#: (docs/reference/errors.md), as `domain.errors` defines them.
 KAKAO_CODES: dict[int, tuple[int, str]] = {
     code: (cls.http_status, cls.default_msg) for code, cls in sorted(BY_CODE.items(), reverse=True)
 }
@@ -47,7 +47,7 @@ def get_fault(session: Session, fault_id: int) -> FaultRule:
 
 def add_fault(session: Session, fields: Mapping[str, Any]) -> FaultRule:
     """A fault rule. `endpoint` (a path such as `/v1/api/talk/friends`, or a glob with `*`);
-    optional `method`; then either `code` (a Kakao code of SPEC §2; `http_status` and `msg`
+    optional `method`; then either `code` (a Kakao code of docs/reference/errors.md; `http_status` and `msg`
     default to Kakao's) or `koe_code` (`KOE320`, on `/oauth/*` only; `error` defaults to
     `invalid_request`, `http_status` to 400), and/or `latency_ms`. `probability` (0..1, default
     1) or `next` (the next N matching requests); `app` (id) and `account` (key) narrow it."""

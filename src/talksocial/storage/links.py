@@ -136,7 +136,7 @@ def create_link(
 
 def agreed_items(app: App, named: Sequence[str]) -> list[str]:
     """What a link agrees to when these items are named: the app's required items first, then
-    the others named, each once (SPEC §9)."""
+    the others named, each once (docs/reference/command-line.md)."""
     required = required_items(json.loads(app.consent_items))
     return required + [n for i, n in enumerate(named) if n not in required and n not in named[:i]]
 

@@ -158,7 +158,7 @@ class FriendRow(Base):
 
     Maintained on every write that changes who is listable or how a friend looks to the owner
     (`storage.friend_index`), so that a page is one indexed range scan. Sort keys are bytes
-    compared as bytes on every database; `user_id` is the unique tie-breaker (SPEC §5).
+    compared as bytes on every database; `user_id` is the unique tie-breaker (docs/reference/friends.md).
 
     The ranks are each row's 0-based position in its (app, owner) list ordered by
     (key, user_id) ascending: `*_rank` over the whole list (`friend_order=nickname`),
@@ -214,7 +214,7 @@ class ServerState(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-# --- Kakao Login (SPEC §7) -------------------------------------------------------------------
+# --- Kakao Login (docs/reference/kakao-login.md) -------------------------------------------------------------------
 
 
 class AuthCode(Base):
@@ -294,7 +294,7 @@ class FaultRule(Base):
     endpoint: Mapped[str] = mapped_column(String(400))  # a path or a glob ("/oauth/*")
     method: Mapped[str | None] = mapped_column(String(16), nullable=True)
     kind: Mapped[str] = mapped_column(String(16))  # "error" | "latency"
-    code: Mapped[int | None] = mapped_column(Integer, nullable=True)  # Kakao code (SPEC §2)
+    code: Mapped[int | None] = mapped_column(Integer, nullable=True)  # Kakao code (docs/reference/errors.md)
     koe_code: Mapped[str | None] = mapped_column(String(32), nullable=True)  # login server
     oauth_error: Mapped[str | None] = mapped_column(String(100), nullable=True)
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -66,7 +66,7 @@ def issue_token(
     scopes: Any = None,
     lifetime: Any = ACCESS_TOKEN_LIFETIME,
 ) -> tuple[str, Token]:
-    """A new access token, as `talksocial token issue` (SPEC §9): the account is linked first
+    """A new access token, as `talksocial token issue` (docs/reference/command-line.md): the account is linked first
     when it is not; `scopes`, when given, sets the link's agreed items to the app's required
     items plus those named. `lifetime` in seconds (0 or less: already expired)."""
     app = get_app(session, app_id)

@@ -44,7 +44,7 @@ def export(session: Session) -> dict[str, Any]:
 
 
 def import_world(session: Session, document: Any) -> list[dict[str, Any]]:
-    """Loads a seed document (an upsert, SPEC §8); returns the tokens it generated. A bad
+    """Loads a seed document (an upsert, docs/reference/seed-format.md); returns the tokens it generated. A bad
     document raises InvalidInput naming the path of the fault."""
     try:
         generated = load_world(session, document)

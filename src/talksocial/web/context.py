@@ -88,7 +88,7 @@ class ServerContext:
 
     def base_url(self, request: Request) -> str:
         """Where the API returns a URL (after_url, the OpenID issuer): the configured public
-        URL, else the request's own scheme, host and port (SPEC §1) -- but only when its Host
+        URL, else the request's own scheme, host and port (docs/reference/wire.md) -- but only when its Host
         names this server: a loopback name, the bind address, or one of `--allowed-hosts`.
         Any other Host (a spoofed header pointing URLs at another site) falls back to the bind
         address. Behind a trusted proxy (`--forwarded-allow-ips`) the scheme and host are the

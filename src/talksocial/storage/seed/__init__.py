@@ -1,4 +1,4 @@
-"""Seed files (SPEC.md §8): `parse` reads JSON or YAML, `validate` checks a document whole
+"""Seed files (docs/reference/seed-format.md): `parse` reads JSON or YAML, `validate` checks a document whole
 before anything is written, `load` writes it in one transaction (an upsert), `export` writes the
 stored world back out as a document."""
 

@@ -1,4 +1,4 @@
-"""Exporting the stored world as a seed document (SPEC.md §8): secrets in their hashed forms,
+"""Exporting the stored world as a seed document (docs/reference/seed-format.md): secrets in their hashed forms,
 issued (not seeded) tokens included, so that loading the export gives the same world."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def _format_instant(ts: float) -> str:
 
 
 def export_world(session: Session) -> dict[str, Any]:
-    """The stored world as a seed document; secrets in their hashed forms (SPEC §8)."""
+    """The stored world as a seed document; secrets in their hashed forms (docs/reference/seed-format.md)."""
     apps_out: list[dict[str, Any]] = []
     for app in session.scalars(select(App).order_by(App.id)):
         item: dict[str, Any] = {

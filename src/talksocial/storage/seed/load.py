@@ -1,4 +1,4 @@
-"""Loading a seed document (SPEC.md §8) in the caller's transaction: validated first against
+"""Loading a seed document (docs/reference/seed-format.md) in the caller's transaction: validated first against
 itself and the stored world, then written as an upsert keyed by app id, account key, (app,
 account) and token, so that loading a file twice leaves the same world. An account named in the
 file owns its friend list and multi-profiles: they are replaced by what the file lists.

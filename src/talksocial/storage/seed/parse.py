@@ -1,4 +1,4 @@
-"""Reading a seed file (SPEC.md §8): JSON or YAML text into a document, refusing a key given
+"""Reading a seed file (docs/reference/seed-format.md): JSON or YAML text into a document, refusing a key given
 twice in one object (parsers keep the last silently; a file that says two things is refused)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Validating a seed document (SPEC.md §8) before anything is written: a bad file is rejected
+"""Validating a seed document (docs/reference/seed-format.md) before anything is written: a bad file is rejected
 whole with the path of the fault (`accounts[2].friends[0].account`). One function per section;
 `Known` carries what later sections may refer to (the file's apps and accounts, and what is
 already stored)."""
