@@ -8,15 +8,9 @@ import asyncio
 import pytest
 from starlette.requests import Request
 
-from talksocial.api.params import (
-    MAX_USER_ID,
-    html_form_pairs,
-    parse_choice,
-    parse_id_list,
-    parse_int,
-    query_and_form,
-)
+from talksocial.api.params import MAX_USER_ID, parse_choice, parse_id_list, parse_int
 from talksocial.domain.errors import InvalidArgument
+from talksocial.web.forms import html_form_pairs, query_and_form
 
 # --- parse_int ----------------------------------------------------------------------------------
 

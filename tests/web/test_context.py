@@ -1,4 +1,4 @@
-"""Where the URLs the API returns point (api/context.py: the base of before_url/after_url and
+"""Where the URLs the API returns point (web/context.py: the base of before_url/after_url and
 the OpenID issuer), without a server."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from starlette.requests import Request
-from talksocial.api.context import ServerConfig, ServerContext, host_name
+from talksocial.config import Config as ServerConfig
+from talksocial.web.context import ServerContext, host_name
 
 from talksocial.domain.friends import PageQuery, page_urls
 
