@@ -102,7 +102,7 @@ def _app_view(app: App, link_count: int = 0) -> AppView:
 
 def apps(s: Session) -> list[AppView]:
     counts = dict(
-        s.execute(select(Link.app_id, func.count()).group_by(Link.app_id)).tuples().all()
+        s.execute(select(Link.app_id, func.count()).group_by(Link.app_id)).all()
     )
     return [_app_view(a, counts.get(a.id, 0)) for a in s.scalars(select(App).order_by(App.id))]
 
@@ -147,7 +147,7 @@ def accounts(s: Session, q: str = "", offset: int = 0) -> tuple[list[AccountRow]
         .order_by(Account.id)
         .offset(offset)
         .limit(PAGE_SIZE)
-    ).tuples()
+    )
     return [
         AccountRow(a.id, a.key, a.nickname, a.talk_user, a.thumbnail_url, f, n)
         for a, f, n in rows
@@ -157,7 +157,7 @@ def accounts(s: Session, q: str = "", offset: int = 0) -> tuple[list[AccountRow]
 def account_keys(s: Session, limit: int = 500) -> list[tuple[str, str]]:
     """(key, nickname) of the first accounts, for choosers."""
     rows = s.execute(select(Account.key, Account.nickname).order_by(Account.id).limit(limit))
-    return [(k, n) for k, n in rows.tuples()]
+    return [(k, n) for k, n in rows]
 
 
 def account_detail(s: Session, key: str) -> AccountDetail | None:
@@ -172,7 +172,7 @@ def account_detail(s: Session, key: str) -> AccountDetail | None:
         .outerjoin(MultiProfile, MultiProfile.id == Friendship.shown_profile_id)
         .where(Friendship.owner_id == account.id)
         .order_by(Friendship.position, friend.id)
-    ).tuples()
+    )
     shown_to: dict[int, list[str]] = {}
     for f, fkey, fnick, fthumb, mp_key in rows:
         detail.friends.append(
@@ -221,7 +221,7 @@ def links(
         .order_by(Link.app_id, Link.user_id)
         .offset(offset)
         .limit(limit)
-    ).tuples()
+    )
     return [
         LinkView(
             link.app_id, app_name, key, nickname, link.user_id, link.uuid,
