@@ -448,3 +448,19 @@ def test_the_journal_records_sends(ctl: Control) -> None:
     send(ctl, MEMO_DEFAULT, template_object=VALID["text"])
     entries = ctl.ok("GET", "/journal")["entries"]
     assert any(e["path"] == MEMO_DEFAULT and e["status"] == 200 for e in entries)
+
+
+# --- the OpenAPI document ----------------------------------------------------------------------
+
+
+def test_answers_conform_to_the_openapi_document(ctl: Control) -> None:
+    from tests.api.test_openapi import conforms
+
+    conforms(send(ctl, MEMO_DEFAULT, template_object=VALID["feed"]), MEMO_DEFAULT, "post")
+    conforms(send(ctl, MEMO_DEFAULT), MEMO_DEFAULT, "post")
+    conforms(send(ctl, MEMO_CUSTOM, token="demo-token-no-friends-consent"), MEMO_CUSTOM, "post")
+    conforms(send(ctl, FRIENDS_DEFAULT, receiver_uuids=[APEACH, VIVI],
+                  template_object=VALID["text"]), FRIENDS_DEFAULT, "post")
+    conforms(send(ctl, FRIENDS_DEFAULT, receiver_uuids=[VIVI], template_object=VALID["text"]),
+             FRIENDS_DEFAULT, "post")
+    conforms(send(ctl, FRIENDS_CUSTOM, token=None), FRIENDS_CUSTOM, "post")
