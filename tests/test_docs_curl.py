@@ -16,6 +16,7 @@ from talksocial.testing import KakaoWorld
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 QUICKSTART = ROOT / "docs" / "quickstart.md"
+MESSAGES = ROOT / "docs" / "reference" / "messages.md"
 DOC_BASE_URL = "http://127.0.0.1:8000"
 
 
@@ -63,10 +64,13 @@ def test_the_parser_reads_the_readme() -> None:
     quickstart = curl_examples(QUICKSTART)
     assert len(quickstart) >= 15
     assert sum(example.expected_nicknames() is not None for example in quickstart) == 2  # Neo, ko/en
+    messages = curl_examples(MESSAGES)
+    assert len(messages) == 6  # one per Message API endpoint
+    assert all(example.expected_body() is not None for example in messages)
 
 
 def test_the_curl_lines_answer_what_they_say(tmp_path: Path) -> None:
-    examples = curl_examples(README) + curl_examples(QUICKSTART)
+    examples = curl_examples(README) + curl_examples(QUICKSTART) + curl_examples(MESSAGES)
     world = KakaoWorld.start("demo", tmp_path)
     try:
         failures = []

@@ -14,6 +14,12 @@ document, with fixed, documented credentials so the README's curl lines paste as
 | `demo-token-neo` | Neo in app 1001: friends in every script, to see ko/en ordering |
 | `demo-admin-key` | admin key of app 1001 (viewer 12345, targets 9876 and 5432) |
 | `demo-admin-key-nickname-only` | admin key of app 1002 (target 9876 agreed to nickname only) |
+
+For the Talk Message API, Muzi, Apeach, Ryan and Jordy agreed to `talk_message` in app 1001
+(Muzi's other friends did not: a send to them fails with -530); Vivi (`abcdefg0006`) also
+refuses the app's messages; app 1001 registers the web
+domain `http://localhost:3000` and the custom templates 1234 (a feed with `${name}` and
+`${product}`) and 5678 (a text with `${name}`).
 """
 
 from __future__ import annotations
@@ -31,6 +37,33 @@ DEMO_APP_ID = 1001
 _IMG = "https://xxx.kakao.co.kr/.../"
 _V2_IMAGE = "http://yyy.kakao.com/dn/.../img_640x640.jpg"
 _V2_THUMB = "http://yyy.kakao.com/.../img_110x110.jpg"
+
+DEMO_MESSAGE_TEMPLATES: list[dict[str, Any]] = [
+    {
+        "id": 1234,
+        "template_object": {
+            "object_type": "feed",
+            "content": {
+                "title": "${name}, your ${product} is ready",
+                "description": "Pick it up today at the counter.",
+                "image_url": "http://localhost:3000/images/ready.png",
+                "link": {"web_url": "http://localhost:3000/orders",
+                         "mobile_web_url": "http://localhost:3000/orders"},
+            },
+            "buttons": [
+                {"title": "See the order", "link": {"web_url": "http://localhost:3000/orders"}},
+            ],
+        },
+    },
+    {
+        "id": 5678,
+        "template_object": {
+            "object_type": "text",
+            "text": "Hello ${name}!",
+            "link": {"web_url": "http://localhost:3000", "mobile_web_url": "http://localhost:3000"},
+        },
+    },
+]
 
 _SPLIT_OPTIONAL = {"profile_nickname": "optional", "profile_image": "optional"}
 
@@ -91,6 +124,8 @@ def _build() -> dict[str, Any]:
                 "http://127.0.0.1:3000/callback",
             ],
             "consent_items": app_1001_items,
+            "web_domains": ["http://localhost:3000"],
+            "message_templates": DEMO_MESSAGE_TEMPLATES,
         },
         {
             "id": 1002,
@@ -226,19 +261,21 @@ def _build() -> dict[str, Any]:
     ]
 
     all_1001 = ["profile_nickname", "profile_image", "friends"]
+    # Muzi and the friends of the seed's sample page may exchange Talk messages (docs/reference/messages.md).
+    talk_1001 = [*all_1001, "talk_message"]
     links: list[dict[str, Any]] = [
         {"app": DEMO_APP_ID, "account": "muzi", "user_id": 1000, "uuid": "abcdefg0000",
-         "scopes": all_1001},
+         "scopes": talk_1001},
         {"app": DEMO_APP_ID, "account": "apeach", "user_id": 1, "uuid": "abcdefg0001",
-         "scopes": all_1001},
+         "scopes": talk_1001},
         {"app": DEMO_APP_ID, "account": "ryan", "user_id": 2, "uuid": "abcdefg0002",
-         "scopes": all_1001},
+         "scopes": talk_1001},
         {"app": DEMO_APP_ID, "account": "jordy", "user_id": 3, "uuid": "abcdefg0003",
-         "scopes": all_1001},
+         "scopes": talk_1001},
     ]
     links += [
         {"app": DEMO_APP_ID, "account": key, "user_id": uid, "uuid": f"abcdefg{uid:04d}",
-         "scopes": all_1001}
+         "scopes": all_1001, **({"accepts_messages": False} if key == "vivi" else {})}
         for key, _, uid in _MORE_FRIENDS + _NEO_FRIENDS
     ]
     links += [

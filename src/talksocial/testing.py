@@ -128,6 +128,41 @@ class KakaoWorld(ServerProcess):
         )
         response.raise_for_status()
 
+    def _control(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
+        response = httpx.request(
+            method, self.base_url + "/_talksocial" + path,
+            headers={"X-Talksocial-Operator-Token": self.operator_token}, timeout=30.0, **kwargs,
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def messages(
+        self, *, app: int | None = None, account: str | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """The Talk messages delivered, newest first: each with `app`, `sender`, `receiver`
+        (account keys), `endpoint`, the final `template_object` and `sent_at`. `account`
+        matches the sender or the receiver."""
+        params: dict[str, Any] = {"limit": limit}
+        if app is not None:
+            params["app"] = app
+        if account is not None:
+            params["account"] = account
+        found: list[dict[str, Any]] = self._control("GET", "/messages", params=params)["messages"]
+        return found
+
+    def set_message_limits(self, app_id: int, **limits: int | None) -> None:
+        """An app's daily message limits (`per_sender`, `per_receiver`, `per_pair`,
+        `per_app`); the ones not named are Kakao's."""
+        given = {k: v for k, v in limits.items() if v is not None}
+        self._control("PATCH", f"/apps/{app_id}", json={"message_limits": given})
+
+    def set_accepts_messages(self, app_id: int, account_key: str, accepts: bool) -> None:
+        """Whether the account takes the app's Talk messages (False: sends to it fail, -530)."""
+        self._control("PATCH", f"/links/{app_id}/{account_key}",
+                      json={"accepts_messages": accepts})
+
     def stop(self) -> None:
         for client in self._clients:
             client.close()

@@ -33,6 +33,9 @@ PROFILES = "/v2/api/talk/profiles"
 #: Control endpoints of the server (not Kakao's API) live under this prefix; the fuzzing run
 #: leaves them out.
 CONTROL_PREFIX = "/_talksocial/"
+MESSAGE_PATHS = ["/v2/api/talk/memo/default/send", "/v2/api/talk/memo/send",
+                 "/v2/api/talk/memo/scrap/send", "/v1/api/talk/friends/message/default/send",
+                 "/v1/api/talk/friends/message/send", "/v1/api/talk/friends/message/scrap/send"]
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -422,7 +425,7 @@ def test_control_endpoints_are_left_out_of_the_run() -> None:
     }
     schema = without_control_endpoints(schemathesis.openapi.from_dict(doc))
     paths = {result.ok().path for result in schema.get_all_operations()}
-    assert paths == {PROFILE, FRIENDS, PROFILES, "/openapi.json"}
+    assert paths == {PROFILE, FRIENDS, PROFILES, "/openapi.json", *MESSAGE_PATHS}
 
 
 def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> None:
@@ -459,7 +462,8 @@ def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> N
     assert not errors, "\n".join(errors)
     assert not failures, "\n\n".join(failures[:10])
     # Every API operation was exercised (schemathesis leaves out the one serving the schema).
-    labels = {f"GET {PROFILE}", f"GET {FRIENDS}", f"GET {PROFILES}", f"POST {PROFILES}"}
+    labels = {f"GET {PROFILE}", f"GET {FRIENDS}", f"GET {PROFILES}", f"POST {PROFILES}",
+              *(f"POST {path}" for path in MESSAGE_PATHS)}
     assert set(checked) == labels
     for label in labels:
         assert checked[label] == set(CHECKS), (label, checked[label])

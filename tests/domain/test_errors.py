@@ -6,6 +6,7 @@ from talksocial.domain import errors
 
 
 def test_by_code_holds_every_error_class_by_its_code() -> None:
-    assert sorted(errors.BY_CODE) == [-501, -402, -401, -101, -10, -3, -2, -1]
+    assert sorted(errors.BY_CODE) == [
+        -536, -533, -532, -530, -502, -501, -402, -401, -101, -10, -3, -2, -1]
     for code, cls in errors.BY_CODE.items():
         assert cls.code == code and issubclass(cls, errors.KakaoError)

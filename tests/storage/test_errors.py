@@ -19,6 +19,11 @@ def test_fault_rules_take_status_and_message_from_the_classes() -> None:
         -401: (401, "this access token does not exist"),
         -402: (403, "insufficient scopes."),
         -501: (400, "given account is not connected to any talk user."),
+        -502: (400, "the receiver is not a friend the sender may message in this app."),
+        -530: (400, "the receiver does not accept messages from this app."),
+        -532: (400, "daily message limit per sender has been exceeded."),
+        -533: (400, "daily message limit per receiver has been exceeded."),
+        -536: (400, "daily message limit per sender and receiver has been exceeded."),
     }
     assert list(KAKAO_CODES) == sorted(KAKAO_CODES, reverse=True)
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from starlette.requests import Request
-from talksocial.config import Config as ServerConfig
-from talksocial.web.context import ServerContext, host_name
 
+from talksocial.config import Config as ServerConfig
 from talksocial.domain.friends import PageQuery, page_urls
+from talksocial.web.context import ServerContext, host_name
 
 
 def base_url(config: ServerConfig, host: str, scheme: str = "http") -> str:

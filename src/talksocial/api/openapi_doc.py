@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from talksocial.api.openapi_messages import message_paths, message_schemas
 from talksocial.api.params import MAX_USER_ID
 from talksocial.api.talk import MAX_TARGETS
 from talksocial.domain.friends import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
@@ -180,6 +181,7 @@ def _schemas() -> dict[str, Schema]:
             },
             ["msg", "code", "api_type", "required_scopes", "allowed_scopes"],
         ),
+        **message_schemas(),
     }
 
 
@@ -403,6 +405,10 @@ def _paths() -> dict[str, Schema]:
                 },
             }
         },
+        **message_paths(
+            _unauthorized(),
+            _forbidden("AppConsentNotEnabledError", "InsufficientScopesError"),
+        ),
         **_control_paths(),
     }
 
@@ -465,6 +471,19 @@ _CONTROL_OPERATIONS: list[tuple[str, str, str, str, int]] = [
     ("/quotas/{app_id}/{api}", "delete", "controlClearQuota", "Remove a daily limit", 204),
     ("/journal", "get", "controlJournal", "The last requests, secrets masked", 200),
     ("/journal", "delete", "controlClearJournal", "Empty the journal", 204),
+    ("/messages", "get", "controlMessages",
+     "Delivered Talk messages, newest first (app, account, since, limit, offset)", 200),
+    ("/messages", "delete", "controlClearMessages", "Empty the inbox", 200),
+    ("/apps/{app_id}/message_templates", "get", "controlListMessageTemplates",
+     "An app's custom message templates", 200),
+    ("/apps/{app_id}/message_templates", "post", "controlCreateMessageTemplate",
+     "Register a custom message template (id, template_object)", 201),
+    ("/apps/{app_id}/message_templates/{template_id}", "get", "controlGetMessageTemplate",
+     "One custom message template", 200),
+    ("/apps/{app_id}/message_templates/{template_id}", "put", "controlReplaceMessageTemplate",
+     "Replace a custom message template", 200),
+    ("/apps/{app_id}/message_templates/{template_id}", "delete",
+     "controlDeleteMessageTemplate", "Delete a custom message template", 204),
 ]
 
 
@@ -481,7 +500,7 @@ def _control_paths() -> dict[str, Schema]:
         params = [
             {"name": name, "in": "path", "required": True,
              "schema": {"type": "integer"} if name in ("app_id", "fault_id") else {"type": "string"}}
-            for name in ("app_id", "key", "mp", "friend", "fault_id", "api")
+            for name in ("app_id", "key", "mp", "friend", "fault_id", "api", "template_id")
             if "{" + name + "}" in path
         ]
         operation: Schema = {
@@ -523,6 +542,7 @@ def document() -> dict[str, Any]:
         },
         "tags": [
             {"name": "talk", "description": "Kakao Talk Social"},
+            {"name": "message", "description": "Kakao Talk messages (to me and to friends)"},
             {"name": "meta", "description": "About this server"},
             {"name": "control", "description": "The control plane (operators and tests)"},
         ],

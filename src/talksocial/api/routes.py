@@ -1,12 +1,14 @@
-"""The Kakao REST APIs' routes: Talk Social (`talk`), the user APIs (`user`), and the OpenAPI
+"""The Kakao REST APIs' routes: Talk Social (`talk`), the Talk Message API (`messages`), the user
+APIs (`user`), and the OpenAPI
 document that describes them."""
 
 from __future__ import annotations
 
 from starlette.routing import Route
 
-from talksocial.api import talk, user
+from talksocial.api import messages, talk, user
 from talksocial.api.openapi import openapi_json
+from talksocial.domain import messages as rules
 
 
 def routes() -> list[Route]:
@@ -15,6 +17,12 @@ def routes() -> list[Route]:
         Route("/v1/api/talk/friends", talk.talk_friends, methods=["GET"]),
         Route("/v2/api/talk/profiles", talk.talk_profiles, methods=["GET", "POST"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route(rules.MEMO_DEFAULT, messages.memo_default_send, methods=["POST"]),
+        Route(rules.MEMO_CUSTOM, messages.memo_send, methods=["POST"]),
+        Route(rules.MEMO_SCRAP, messages.memo_scrap_send, methods=["POST"]),
+        Route(rules.FRIENDS_DEFAULT, messages.friends_default_send, methods=["POST"]),
+        Route(rules.FRIENDS_CUSTOM, messages.friends_send, methods=["POST"]),
+        Route(rules.FRIENDS_SCRAP, messages.friends_scrap_send, methods=["POST"]),
         Route("/v1/user/access_token_info", user.access_token_info, methods=["GET"]),
         Route("/v1/user/logout", user.logout, methods=["POST"]),
         Route("/v1/user/unlink", user.unlink, methods=["POST"]),

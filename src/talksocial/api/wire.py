@@ -178,3 +178,25 @@ def user_me(
         body["properties"] = properties
     body["kakao_account"] = kakao_account
     return body
+
+
+# --- the Talk Message API (docs/reference/messages.md) ------------------------------------------
+
+
+def message_sent() -> dict[str, Any]:
+    """A "to me" send."""
+    return {"result_code": 0}
+
+
+def friends_message_result(
+    delivered: Sequence[str], failures: Sequence[tuple[int, str, Sequence[str]]]
+) -> dict[str, Any]:
+    """A send to friends with at least one receiver reached: the uuids reached and, when some
+    were not, one `failure_info` entry per code."""
+    body: dict[str, Any] = {"successful_receiver_uuids": list(delivered)}
+    if failures:
+        body["failure_info"] = [
+            {"code": code, "msg": msg, "receiver_uuids": list(uuids)}
+            for code, msg, uuids in failures
+        ]
+    return body

@@ -27,6 +27,7 @@ from talksocial.client._models import (
     AuthorizationRequest,
     Friend,
     Friends,
+    MessageSendResult,
     OAuthToken,
     ScopeInfo,
     TalkProfile,
@@ -34,6 +35,7 @@ from talksocial.client._models import (
     TokenPair,
     User,
 )
+from talksocial.client._templates import Template
 
 KAPI_URL = "https://kapi.kakao.com"
 KAUTH_URL = "https://kauth.kakao.com"
@@ -65,6 +67,16 @@ class _Retry:
 
     access_token: str | None = None
     refresh_token: str | None = None
+
+
+TemplateLike = Template | Mapping[str, Any]
+
+
+def _template_json(template: TemplateLike) -> dict[str, Any]:
+    """A template builder's JSON, or a template object given as a mapping, as it is."""
+    if isinstance(template, Mapping):
+        return dict(template)
+    return template.to_json()
 
 
 class _BaseClient:
@@ -423,6 +435,65 @@ class KakaoClient(_BaseClient):
         params = _wire.me_params(property_keys)
         return _wire.user(self._for_user("GET", _wire.ME, params))
 
+    # ---- the Talk Message API ----------------------------------------------------------------
+
+    def send_default_memo(self, template: TemplateLike) -> None:
+        """`POST /v2/api/talk/memo/default/send`: a template object to the user's own chat."""
+        form = _wire.message_form(template_object=_template_json(template))
+        self._for_user("POST", _wire.MEMO_DEFAULT, data=form)
+
+    def send_custom_memo(
+        self, template_id: int, template_args: Mapping[str, str] | None = None
+    ) -> None:
+        """`POST /v2/api/talk/memo/send`: a custom template of the app to the user's own chat."""
+        form = _wire.message_form(template_id=template_id, template_args=template_args)
+        self._for_user("POST", _wire.MEMO_CUSTOM, data=form)
+
+    def send_scrap_memo(
+        self,
+        request_url: str,
+        template_id: int | None = None,
+        template_args: Mapping[str, str] | None = None,
+    ) -> None:
+        """`POST /v2/api/talk/memo/scrap/send`: a web page's preview to the user's own chat."""
+        form = _wire.message_form(request_url=request_url, template_id=template_id,
+                                  template_args=template_args)
+        self._for_user("POST", _wire.MEMO_SCRAP, data=form)
+
+    def send_default_message(
+        self, receiver_uuids: Sequence[str], template: TemplateLike
+    ) -> MessageSendResult:
+        """`POST /v1/api/talk/friends/message/default/send`: a template object to friends."""
+        form = _wire.message_form(receiver_uuids=receiver_uuids,
+                                  template_object=_template_json(template))
+        return _wire.message_send_result(self._for_user("POST", _wire.MESSAGE_DEFAULT,
+                                                           data=form))
+
+    def send_custom_message(
+        self,
+        receiver_uuids: Sequence[str],
+        template_id: int,
+        template_args: Mapping[str, str] | None = None,
+    ) -> MessageSendResult:
+        """`POST /v1/api/talk/friends/message/send`: a custom template to friends."""
+        form = _wire.message_form(receiver_uuids=receiver_uuids, template_id=template_id,
+                                  template_args=template_args)
+        return _wire.message_send_result(self._for_user("POST", _wire.MESSAGE_CUSTOM,
+                                                           data=form))
+
+    def send_scrap_message(
+        self,
+        receiver_uuids: Sequence[str],
+        request_url: str,
+        template_id: int | None = None,
+        template_args: Mapping[str, str] | None = None,
+    ) -> MessageSendResult:
+        """`POST /v1/api/talk/friends/message/scrap/send`: a web page's preview to friends."""
+        form = _wire.message_form(receiver_uuids=receiver_uuids, request_url=request_url,
+                                  template_id=template_id, template_args=template_args)
+        return _wire.message_send_result(self._for_user("POST", _wire.MESSAGE_SCRAP,
+                                                           data=form))
+
 
 class AsyncKakaoClient(_BaseClient):
     """The asyncio twin of `KakaoClient`: the same calls, awaited."""
@@ -585,3 +656,62 @@ class AsyncKakaoClient(_BaseClient):
         """`GET /v2/user/me`: the Kakao Account's own profile (not the Talk profile)."""
         params = _wire.me_params(property_keys)
         return _wire.user(await self._for_user("GET", _wire.ME, params))
+
+    # ---- the Talk Message API ----------------------------------------------------------------
+
+    async def send_default_memo(self, template: TemplateLike) -> None:
+        """`POST /v2/api/talk/memo/default/send`: a template object to the user's own chat."""
+        form = _wire.message_form(template_object=_template_json(template))
+        await self._for_user("POST", _wire.MEMO_DEFAULT, data=form)
+
+    async def send_custom_memo(
+        self, template_id: int, template_args: Mapping[str, str] | None = None
+    ) -> None:
+        """`POST /v2/api/talk/memo/send`: a custom template of the app to the user's own chat."""
+        form = _wire.message_form(template_id=template_id, template_args=template_args)
+        await self._for_user("POST", _wire.MEMO_CUSTOM, data=form)
+
+    async def send_scrap_memo(
+        self,
+        request_url: str,
+        template_id: int | None = None,
+        template_args: Mapping[str, str] | None = None,
+    ) -> None:
+        """`POST /v2/api/talk/memo/scrap/send`: a web page's preview to the user's own chat."""
+        form = _wire.message_form(request_url=request_url, template_id=template_id,
+                                  template_args=template_args)
+        await self._for_user("POST", _wire.MEMO_SCRAP, data=form)
+
+    async def send_default_message(
+        self, receiver_uuids: Sequence[str], template: TemplateLike
+    ) -> MessageSendResult:
+        """`POST /v1/api/talk/friends/message/default/send`: a template object to friends."""
+        form = _wire.message_form(receiver_uuids=receiver_uuids,
+                                  template_object=_template_json(template))
+        return _wire.message_send_result(await self._for_user("POST", _wire.MESSAGE_DEFAULT,
+                                                           data=form))
+
+    async def send_custom_message(
+        self,
+        receiver_uuids: Sequence[str],
+        template_id: int,
+        template_args: Mapping[str, str] | None = None,
+    ) -> MessageSendResult:
+        """`POST /v1/api/talk/friends/message/send`: a custom template to friends."""
+        form = _wire.message_form(receiver_uuids=receiver_uuids, template_id=template_id,
+                                  template_args=template_args)
+        return _wire.message_send_result(await self._for_user("POST", _wire.MESSAGE_CUSTOM,
+                                                           data=form))
+
+    async def send_scrap_message(
+        self,
+        receiver_uuids: Sequence[str],
+        request_url: str,
+        template_id: int | None = None,
+        template_args: Mapping[str, str] | None = None,
+    ) -> MessageSendResult:
+        """`POST /v1/api/talk/friends/message/scrap/send`: a web page's preview to friends."""
+        form = _wire.message_form(receiver_uuids=receiver_uuids, request_url=request_url,
+                                  template_id=template_id, template_args=template_args)
+        return _wire.message_send_result(await self._for_user("POST", _wire.MESSAGE_SCRAP,
+                                                           data=form))

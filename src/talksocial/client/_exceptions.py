@@ -11,7 +11,13 @@ Kakao's `code`, never on `msg`.
      │    ├── InvalidTokenError         -401 (+ reason)
      │    │    └── ExpiredTokenError         reason == "ACCESS_TOKEN_EXPIRED"
      │    ├── InsufficientScopeError    -402 (+ api_type, required_scopes, allowed_scopes)
-     │    └── NotTalkUserError          -501 the Kakao Account is not linked to Kakao Talk
+     │    ├── NotTalkUserError          -501 the Kakao Account is not linked to Kakao Talk
+     │    └── MessageNotSentError            no receiver of a Talk message was reached
+     │         ├── NotFriendError       -502 not a friend the sender may message
+     │         ├── MessageRefusedError  -530 refuses the app's messages / no talk_message
+     │         ├── SenderDailyLimitError    -532
+     │         ├── ReceiverDailyLimitError  -533
+     │         └── PairDailyLimitError      -536
      ├── KakaoAuthError                a login-server answer {"error", "error_description",
      │                                 "error_code": "KOE..."}
      └── UnexpectedResponseError       an answer that is neither (not JSON, a proxy's page, ...)
@@ -133,6 +139,40 @@ class NotTalkUserError(KakaoApiError):
     error_code = -501
 
 
+class MessageNotSentError(KakaoApiError):
+    """A send to friends that reached no receiver: the first receiver's failure."""
+
+
+class NotFriendError(MessageNotSentError):
+    """-502: the receiver is no friend the sender may message in this app (or the sender)."""
+
+    error_code = -502
+
+
+class MessageRefusedError(MessageNotSentError):
+    """-530: the receiver refuses the app's messages or has not agreed to talk_message."""
+
+    error_code = -530
+
+
+class SenderDailyLimitError(MessageNotSentError):
+    """-532: the sender's daily message limit."""
+
+    error_code = -532
+
+
+class ReceiverDailyLimitError(MessageNotSentError):
+    """-533: the receiver's daily message limit."""
+
+    error_code = -533
+
+
+class PairDailyLimitError(MessageNotSentError):
+    """-536: the daily limit of one sender's messages to one receiver."""
+
+    error_code = -536
+
+
 class KakaoAuthError(KakaoError):
     """An error of the login server (`/oauth/token`): the OAuth `error`, Kakao's
     `error_description` and `error_code` (`KOE320`, `KOE322`, ...), and `http_status`."""
@@ -176,6 +216,11 @@ API_ERRORS: dict[int, type[KakaoApiError]] = {
         InvalidTokenError,
         InsufficientScopeError,
         NotTalkUserError,
+        NotFriendError,
+        MessageRefusedError,
+        SenderDailyLimitError,
+        ReceiverDailyLimitError,
+        PairDailyLimitError,
     )
     if cls.error_code is not None
 }

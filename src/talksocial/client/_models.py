@@ -176,3 +176,21 @@ class AuthorizationRequest:
     url: str
     state: str
     code_verifier: str | None
+
+
+@dataclass(frozen=True)
+class MessageFailure:
+    """One entry of a send's `failure_info`: the receivers that failed with one code."""
+
+    code: int
+    msg: str
+    receiver_uuids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MessageSendResult:
+    """A send to friends that reached at least one receiver (the SDKs' `MessageSendResult`)."""
+
+    successful_receiver_uuids: tuple[str, ...]
+    failure_info: tuple[MessageFailure, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False)

@@ -25,6 +25,12 @@ UNLINK = "/v1/user/unlink"
 SCOPES = "/v2/user/scopes"
 REVOKE_SCOPES = "/v2/user/revoke/scopes"
 ME = "/v2/user/me"
+MEMO_DEFAULT = "/v2/api/talk/memo/default/send"
+MEMO_CUSTOM = "/v2/api/talk/memo/send"
+MEMO_SCRAP = "/v2/api/talk/memo/scrap/send"
+MESSAGE_DEFAULT = "/v1/api/talk/friends/message/default/send"
+MESSAGE_CUSTOM = "/v1/api/talk/friends/message/send"
+MESSAGE_SCRAP = "/v1/api/talk/friends/message/scrap/send"
 
 EXPIRED_REASON = "ACCESS_TOKEN_EXPIRED"
 
@@ -350,6 +356,49 @@ def user(body: Any) -> m.User:
         properties={k: v for k, v in properties.items() if isinstance(v, str)}
         if isinstance(properties, dict)
         else {},
+    )
+
+
+# ---- the Talk Message API ----------------------------------------------------------------------
+
+
+def message_form(
+    *,
+    template_object: Mapping[str, Any] | None = None,
+    template_id: int | None = None,
+    template_args: Mapping[str, str] | None = None,
+    request_url: str | None = None,
+    receiver_uuids: Sequence[str] | None = None,
+) -> Params:
+    form: Params = {}
+    if receiver_uuids is not None:
+        form["receiver_uuids"] = json.dumps(list(receiver_uuids), separators=(",", ":"))
+    if template_object is not None:
+        form["template_object"] = json.dumps(dict(template_object), separators=(",", ":"),
+                                             ensure_ascii=False)
+    if request_url is not None:
+        form["request_url"] = request_url
+    if template_id is not None:
+        form["template_id"] = str(template_id)
+    if template_args is not None:
+        form["template_args"] = json.dumps(dict(template_args), separators=(",", ":"),
+                                           ensure_ascii=False)
+    return form
+
+
+def message_send_result(body: Any) -> m.MessageSendResult:
+    body = body if isinstance(body, dict) else {}
+    failures = tuple(
+        m.MessageFailure(code=_int(f.get("code")) or 0, msg=_str(f.get("msg")) or "",
+                         receiver_uuids=_strs(f.get("receiver_uuids")))
+        for f in (body.get("failure_info") or [])
+        if isinstance(f, dict)
+    )
+    return m.MessageSendResult(
+        successful_receiver_uuids=_strs(body.get("successful_receiver_uuids")),
+        failure_info=failures,
+        extra={k: v for k, v in body.items()
+               if k not in ("successful_receiver_uuids", "failure_info")},
     )
 
 

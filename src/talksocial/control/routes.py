@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from talksocial.control import messages as inbox
 from talksocial.control import middleware as faults
 from talksocial.domain import errors
 from talksocial.storage import (
@@ -531,6 +532,7 @@ def routes() -> list[Route]:
     p = "/_talksocial"
     acct = f"{p}/accounts/{{key}}"
     link_path = f"{p}/links/{{app_id:id64}}/{{key}}"
+    templates = f"{p}/apps/{{app_id:id64}}/message_templates"
     return [
         Route(f"{p}/clock", clock_endpoint, methods=["GET", "POST"]),
         Route(f"{p}/apps", _endpoint(_list_apps, write=False), methods=["GET"]),
@@ -588,4 +590,15 @@ def routes() -> list[Route]:
               methods=["DELETE"]),
         Route(f"{p}/journal", _flushing(_endpoint(_journal, write=False)), methods=["GET"]),
         Route(f"{p}/journal", _endpoint(_clear_journal, write=True), methods=["DELETE"]),
+        Route(f"{p}/messages", _endpoint(inbox.list_inbox, write=False), methods=["GET"]),
+        Route(f"{p}/messages", _endpoint(inbox.clear_inbox, write=True), methods=["DELETE"]),
+        Route(templates, _endpoint(inbox.list_templates, write=False), methods=["GET"]),
+        Route(templates, _endpoint(inbox.create_template, write=True, status=201),
+              methods=["POST"]),
+        Route(f"{templates}/{{template_id}}", _endpoint(inbox.get_template, write=False),
+              methods=["GET"]),
+        Route(f"{templates}/{{template_id}}", _endpoint(inbox.replace_template, write=True),
+              methods=["PUT"]),
+        Route(f"{templates}/{{template_id}}", _endpoint(inbox.delete_template, write=True),
+              methods=["DELETE"]),
     ]

@@ -12,7 +12,13 @@ rule and one serialiser (``api.wire.error_body``).
      ├── NotRegisteredUser      -101   400
      ├── InvalidCredential      -401   401  (+ "reason" when the token expired)
      ├── InsufficientScopes     -402   403  (+ api_type, required_scopes, allowed_scopes)
-     └── NotTalkUser            -501   400
+     ├── NotTalkUser            -501   400
+     └── MessageNotSent               400  (one receiver of a Talk message, or all of them)
+          ├── NotAFriend        -502       not a friend the sender may message, or the sender
+          ├── MessageRefused    -530       refuses the app's messages, or no talk_message
+          ├── SenderDailyLimit  -532       the sender's messages of the day
+          ├── ReceiverDailyLimit -533      the receiver's messages of the day
+          └── PairDailyLimit    -536       this sender's messages to this receiver of the day
 """
 
 from __future__ import annotations
@@ -105,6 +111,50 @@ class NotTalkUser(KakaoError):
     default_msg = "given account is not connected to any talk user."
 
 
+class MessageNotSent(KakaoError):
+    """A Talk message a receiver did not get (docs/reference/messages.md#results): one entry
+    of a send's `failure_info`, or the whole answer when no receiver got it. Abstract: only
+    its subclasses carry codes."""
+
+    abstract: ClassVar[bool] = True
+    default_msg = "the message was not sent."
+
+
+class NotAFriend(MessageNotSent):
+    """-502: the receiver is no friend listable to the sender in this app, or the sender."""
+
+    code = -502
+    default_msg = "the receiver is not a friend the sender may message in this app."
+
+
+class MessageRefused(MessageNotSent):
+    """-530: the receiver refuses the app's messages, or has not agreed to talk_message."""
+
+    code = -530
+    default_msg = "the receiver does not accept messages from this app."
+
+
+class SenderDailyLimit(MessageNotSent):
+    """-532: the sender's daily message limit (per Korean day)."""
+
+    code = -532
+    default_msg = "daily message limit per sender has been exceeded."
+
+
+class ReceiverDailyLimit(MessageNotSent):
+    """-533: the receiver's daily message limit."""
+
+    code = -533
+    default_msg = "daily message limit per receiver has been exceeded."
+
+
+class PairDailyLimit(MessageNotSent):
+    """-536: the daily limit of one sender's messages to one receiver."""
+
+    code = -536
+    default_msg = "daily message limit per sender and receiver has been exceeded."
+
+
 # The exact bodies docs/reference/errors.md asks to reproduce.
 MSG_NO_AUTH = "no authentication key!"
 MSG_TOKEN_NOT_FOUND = "this access token does not exist"
@@ -135,7 +185,7 @@ def _by_code() -> dict[int, type[KakaoError]]:
     classes: list[type[KakaoError]] = [KakaoError]
     for cls in classes:
         classes.extend(cls.__subclasses__())
-    return {cls.code: cls for cls in classes[1:]}
+    return {cls.code: cls for cls in classes[1:] if not cls.__dict__.get("abstract")}
 
 
 #: Every Kakao code of the server, to its error class: the one code table (fault rules inject

@@ -22,6 +22,7 @@ from talksocial.storage.models import (
     Friendship,
     Link,
     LoginSession,
+    Message,
     MultiProfile,
     Token,
     TokenIssuance,
@@ -144,6 +145,11 @@ def delete_account(session: Session, key: str) -> None:
     session.execute(delete(MultiProfile).where(MultiProfile.account_id == account_id))
     session.execute(delete(Link).where(Link.account_id == account_id))
     session.execute(delete(FaultRule).where(FaultRule.account_id == account_id))
+    session.execute(
+        delete(Message).where(
+            (Message.sender_id == account_id) | (Message.receiver_id == account_id)
+        )
+    )
     session.delete(account)
     session.flush()
     friend_index.refresh_account(session, account_id)

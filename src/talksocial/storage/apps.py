@@ -13,10 +13,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from talksocial.domain.consent import required_items, validate_consent_items
+from talksocial.domain.messages import limit_overrides_problem
 from talksocial.domain.origins import is_origin
 from talksocial.domain.secrets import sha256_hex
 from talksocial.storage import fields as f
-from talksocial.storage import friend_index
+from talksocial.storage import friend_index, message_templates
 from talksocial.storage.errors import Conflict, InvalidInput, NotFound
 from talksocial.storage.models import (
     Account,
@@ -26,6 +27,8 @@ from talksocial.storage.models import (
     FriendCount,
     FriendRow,
     Link,
+    Message,
+    MessageTemplate,
     QuotaLimit,
     QuotaUsage,
     Token,
@@ -34,7 +37,7 @@ from talksocial.storage.models import (
 from talksocial.storage.versions import bump_version
 
 APP_FIELDS = ("id", "name", "rest_api_key", "admin_key", "client_secret", "redirect_uris",
-              "consent_items", "web_domains")
+              "consent_items", "web_domains", "message_limits", "message_templates")
 
 
 def list_apps(session: Session) -> list[App]:
@@ -82,6 +85,8 @@ def create_app(session: Session, fields: Mapping[str, Any]) -> App:
     _apply_app_fields(app, fields)
     session.add(app)
     session.flush()
+    if "message_templates" in fields:
+        message_templates.replace_all(session, app.id, fields["message_templates"] or [])
     return app
 
 
@@ -103,6 +108,12 @@ def _apply_app_fields(app: App, fields: Mapping[str, Any]) -> None:
                     f"(scheme, host and port only, lower case): {domain!r}"
                 )
         app.web_domains = json.dumps(domains)
+    if "message_limits" in fields:
+        limits = fields["message_limits"] or {}
+        problem = limit_overrides_problem(limits)
+        if problem:
+            raise InvalidInput(f"message_limits: {problem}")
+        app.message_limits = json.dumps(limits)
     if "consent_items" in fields:
         items = fields["consent_items"] or {}
         if not isinstance(items, dict):
@@ -132,6 +143,8 @@ def update_app(session: Session, app_id: int, changes: Mapping[str, Any]) -> App
     app.admin_key_sha256 = sha256_hex(admin)
     old_items = json.loads(app.consent_items)
     _apply_app_fields(app, changes)
+    if "message_templates" in changes:
+        message_templates.replace_all(session, app.id, changes["message_templates"] or [])
     items: dict[str, str] = json.loads(app.consent_items)
     if items != old_items:
         required = required_items(items)
@@ -163,8 +176,11 @@ def regenerate_keys(session: Session, app_id: int) -> App:
 
 
 def delete_app(session: Session, app_id: int) -> None:
-    """The app, its links, tokens, codes, faults and quotas; its friend index rows."""
+    """The app, its links, tokens, codes, faults, quotas, message templates and delivered
+    messages; its friend index rows."""
     app = get_app(session, app_id)
+    session.execute(delete(Message).where(Message.app_id == app.id))
+    session.execute(delete(MessageTemplate).where(MessageTemplate.app_id == app.id))
     session.execute(delete(FriendRow).where(FriendRow.app_id == app.id))
     session.execute(delete(FriendCount).where(FriendCount.app_id == app.id))
     session.execute(delete(QuotaUsage).where(QuotaUsage.app_id == app.id))

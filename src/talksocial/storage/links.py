@@ -24,7 +24,7 @@ from talksocial.storage.apps import get_app
 from talksocial.storage.errors import Conflict, InvalidInput, NotFound
 from talksocial.storage.models import Account, App, AuthCode, Link, Token
 
-LINK_FIELDS = ("user_id", "uuid", "scopes")
+LINK_FIELDS = ("user_id", "uuid", "scopes", "accepts_messages")
 #: Rows per bulk INSERT statement.
 _BATCH = 2000
 
@@ -131,7 +131,11 @@ def create_link(
     user_id = f.integer(fields["user_id"], "user_id") if fields.get("user_id") is not None else None
     uuid = f.string(fields["uuid"], "uuid", max_len=200) if fields.get("uuid") is not None else None
     _check_ids(session, app.id, account.id, user_id, uuid)
-    return _new_link(session, app, account, scopes, user_id=user_id, uuid=uuid)
+    created = _new_link(session, app, account, scopes, user_id=user_id, uuid=uuid)
+    if "accepts_messages" in fields:
+        created.accepts_messages = f.boolean(fields["accepts_messages"], "accepts_messages")
+        session.flush()
+    return created
 
 
 def agreed_items(app: App, named: Sequence[str]) -> list[str]:
@@ -162,7 +166,8 @@ def ensure_link(
 def update_link(
     session: Session, app_id: int, account_key: str, changes: Mapping[str, Any]
 ) -> Link:
-    """Changes a link's `user_id`, `uuid` (unique in the app) or `scopes`."""
+    """Changes a link's `user_id`, `uuid` (unique in the app), `scopes` or
+    `accepts_messages`."""
     f.only_keys(changes, LINK_FIELDS, "link")
     found = get_link(session, app_id, account_key)
     app = get_app(session, app_id)
@@ -175,6 +180,8 @@ def update_link(
         found.uuid = uuid
     if "scopes" in changes:
         found.scopes = json.dumps(_check_scopes(app, changes["scopes"]))
+    if "accepts_messages" in changes:
+        found.accepts_messages = f.boolean(changes["accepts_messages"], "accepts_messages")
     session.flush()
     friend_index.refresh_account(session, found.account_id)
     return found

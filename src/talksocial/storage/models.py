@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,6 +44,9 @@ class App(Base):
     # Origins of the app's web pages (JSON list): CORS, the Message API's scrap.
     web_domains: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     consent_items: Mapped[str] = mapped_column(Text, default="{}")  # JSON {item: setting}
+    # The Message API's daily limits this app overrides (JSON {"per_sender": n, ...}); the
+    # others are Kakao's (`domain.messages.DEFAULT_LIMITS`).
+    message_limits: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
 
 class Account(Base):
@@ -121,6 +125,8 @@ class Link(Base):
     scopes: Mapped[str] = mapped_column(Text, default="[]")  # JSON list, agreed items
     connected_at: Mapped[float] = mapped_column(Float, default=0.0)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # False: the user refuses the app's Talk messages (a friend's send to them fails, -530).
+    accepts_messages: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Token(Base):
@@ -363,3 +369,43 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer)
     window_start: Mapped[float] = mapped_column(Float)
     locked_until: Mapped[float] = mapped_column(Float)
+
+
+# --- The Kakao Talk Message API (docs/reference/messages.md) ----------------------------------
+
+
+class MessageTemplate(Base):
+    """A custom message template an app registered (`template_id` of the Message API): a
+    template object whose strings may hold `${name}` placeholders."""
+
+    __tablename__ = "message_templates"
+
+    app_id: Mapped[int] = mapped_column(
+        ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True
+    )
+    template_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    template_object: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class Message(Base):
+    """A delivered Talk message (the inbox): the final template object, who sent it to whom
+    through which endpoint, when (server clock). A "to me" message has sender == receiver.
+    `day` is the Korean calendar day of `sent_at`, which the daily limits count by."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_app_day", "app_id", "day"),
+        Index("ix_messages_sender_day", "app_id", "sender_id", "day"),
+        Index("ix_messages_receiver_day", "app_id", "receiver_id", "day"),
+        Index("ix_messages_sender", "sender_id"),
+        Index("ix_messages_receiver", "receiver_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    endpoint: Mapped[str] = mapped_column(String(100))
+    template_object: Mapped[str] = mapped_column(Text)  # JSON
+    sent_at: Mapped[float] = mapped_column(Float)
+    day: Mapped[str] = mapped_column(String(10))

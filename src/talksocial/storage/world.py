@@ -25,6 +25,8 @@ from talksocial.storage.models import (
     Link,
     LoginSession,
     LoginThrottle,
+    Message,
+    MessageTemplate,
     MultiProfile,
     QuotaLimit,
     QuotaUsage,
@@ -90,9 +92,9 @@ def drop_startup_snapshot(session: Session) -> None:
 
 def clear_world(session: Session) -> None:
     """Deletes every app, account, link, token, code, login session, wrong-password count,
-    fault, quota and journal entry (the signing keys and the start-up snapshot stay)."""
-    for model in (FriendRow, FriendCount, TokenIssuance, LoginSession, LoginThrottle, AuthCode,
-                  Token, FaultRule,
+    fault, quota, journal entry, message template and delivered message (the signing keys and the start-up snapshot stay)."""
+    for model in (Message, MessageTemplate, FriendRow, FriendCount, TokenIssuance, LoginSession,
+                  LoginThrottle, AuthCode, Token, FaultRule,
                   QuotaLimit, QuotaUsage, JournalEntry, Link, Friendship, MultiProfile, Account,
                   App):
         session.execute(delete(model))

@@ -35,6 +35,7 @@ def app_view(app: App) -> dict[str, Any]:
         "redirect_uris": json.loads(app.redirect_uris),
         "web_domains": json.loads(app.web_domains),
         "consent_items": json.loads(app.consent_items),
+        "message_limits": json.loads(app.message_limits or "{}"),
     }
 
 
@@ -105,6 +106,7 @@ def link_view(session: Session, row: Link) -> dict[str, Any]:
         "uuid": row.uuid,
         "scopes": json.loads(row.scopes),
         "connected_at": row.connected_at,
+        "accepts_messages": row.accepts_messages,
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from talksocial.storage.message_templates import list_templates, template_view
 from talksocial.storage.models import Account, App, Friendship, Link, MultiProfile, Token
 
 
@@ -34,6 +35,12 @@ def export_world(session: Session) -> dict[str, Any]:
         if web_domains:
             item["web_domains"] = web_domains
         item["consent_items"] = json.loads(app.consent_items)
+        templates = [template_view(t) for t in list_templates(session, app.id)]
+        if templates:
+            item["message_templates"] = templates
+        limits = json.loads(app.message_limits or "{}")
+        if limits:
+            item["message_limits"] = limits
         apps_out.append(item)
 
     accounts = list(session.scalars(select(Account).order_by(Account.position, Account.id)))
@@ -99,16 +106,18 @@ def export_world(session: Session) -> dict[str, Any]:
         ]
         accounts_out.append(item)
 
-    links_out = [
-        {
+    links_out: list[dict[str, Any]] = []
+    for link in session.scalars(select(Link).order_by(Link.app_id, Link.position, Link.user_id)):
+        link_item: dict[str, Any] = {
             "app": link.app_id,
             "account": key_of[link.account_id],
             "user_id": link.user_id,
             "uuid": link.uuid,
             "scopes": json.loads(link.scopes),
         }
-        for link in session.scalars(select(Link).order_by(Link.app_id, Link.position, Link.user_id))
-    ]
+        if not link.accepts_messages:
+            link_item["accepts_messages"] = False
+        links_out.append(link_item)
     tokens_out = [
         {
             "app": token.app_id,

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from talksocial.domain.secrets import hash_password, new_token, sha256_hex, verify_password
-from talksocial.storage import friend_index
+from talksocial.storage import friend_index, message_templates
 from talksocial.storage.clock import now
 from talksocial.storage.ids import new_user_id, new_uuid
 from talksocial.storage.links import insert_link_rows
@@ -118,7 +118,10 @@ def _load_apps(session: Session, raws: list[dict[str, Any]]) -> None:
         app.redirect_uris = json.dumps(list(raw.get("redirect_uris") or []))
         app.web_domains = json.dumps(list(raw.get("web_domains") or []))
         app.consent_items = json.dumps(dict(raw.get("consent_items") or {}))
+        app.message_limits = json.dumps(dict(raw.get("message_limits") or {}))
     session.flush()
+    for app, raw in apps:
+        message_templates.replace_all(session, app.id, list(raw.get("message_templates") or []))
 
 
 def _load_accounts(session: Session, raws: list[dict[str, Any]]) -> dict[str, int]:
@@ -267,6 +270,7 @@ def _load_links(
             "uuid": uuid,
             "position": position,
             "scopes": json.dumps(list(raw.get("scopes") or [])),
+            "accepts_messages": raw.get("accepts_messages", True) is not False,
         }
         if old is None:
             new_rows.append(
@@ -276,7 +280,8 @@ def _load_links(
         else:
             updates.append({"b_app": raw["app"], "b_account": accounts[raw["account"]], **values})
     update_stmt = by_key.values({name: bindparam(name) for name in
-                                 ("user_id", "uuid", "position", "scopes")})
+                                 ("user_id", "uuid", "position", "scopes",
+                                  "accepts_messages")})
     for start in range(0, len(updates), _BATCH):
         conn.execute(update_stmt, updates[start : start + _BATCH])
     insert_link_rows(session, new_rows)

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from talksocial.domain.consent import required_items, validate_consent_items
+from talksocial.domain.errors import InvalidArgument
+from talksocial.domain.messages import limit_overrides_problem, validate_template
 from talksocial.domain.origins import is_origin
 from talksocial.domain.secrets import is_password_hash, sha256_hex
 from talksocial.storage.profiles import MAX_MULTI_PROFILES
@@ -19,13 +21,14 @@ from talksocial.storage.seed.parse import SeedError
 _MAX_EXPIRES_IN = 10**11
 
 APP_FIELDS = {"id", "name", "rest_api_key", "admin_key", "client_secret", "redirect_uris",
-              "web_domains",
+              "web_domains", "message_templates", "message_limits",
               "consent_items"}
 ACCOUNT_FIELDS = {"key", "talk_user", "profile", "account_profile", "multi_profiles", "friends",
                   "password", "password_hash"}
 FRIEND_FIELDS = {"account", "favorite", "hidden", "blocked"}
 MULTI_PROFILE_FIELDS = {"key", "nickname", "profile_image_url", "thumbnail_url", "shown_to"}
-LINK_FIELDS = {"app", "account", "user_id", "uuid", "scopes"}
+LINK_FIELDS = {"app", "account", "user_id", "uuid", "scopes", "accepts_messages"}
+TEMPLATE_FIELDS = {"id", "template_object"}
 TOKEN_FIELDS = {"app", "account", "access_token", "access_token_sha256", "expires_in",
                 "expires_at"}
 
@@ -162,6 +165,12 @@ def validate_apps(apps: list[Any], known: Known) -> None:
                     "must be an origin such as http://localhost:3000 (scheme, host and port "
                     "only, lower case)",
                 )
+        _validate_message_templates(app, p)
+        limits = _opt(app, "message_limits", dict, p)
+        if limits is not None:
+            problem = limit_overrides_problem(limits)
+            if problem:
+                raise SeedError(f"{p}.message_limits", problem)
         items = _opt(app, "consent_items", dict, p) or {}
         problem = validate_consent_items(items)
         if problem:
@@ -179,6 +188,29 @@ def validate_apps(apps: list[Any], known: Known) -> None:
                 f"{known.app_paths[this_app]}.{this_field}",
                 f"duplicate key (the {holder[1]} of stored app {holder[0]})",
             )
+
+
+def _validate_message_templates(app: dict[str, Any], p: str) -> None:
+    """Custom templates: a positive id, once in the app; a template object as the Message API
+    takes it (its `${name}` placeholders are strings like any other)."""
+    seen: set[int] = set()
+    for j, template in enumerate(_opt(app, "message_templates", list, p) or []):
+        tp = f"{p}.message_templates[{j}]"
+        _expect(template, dict, tp)
+        _allowed_keys(template, TEMPLATE_FIELDS, tp)
+        if "id" not in template:
+            raise SeedError(f"{tp}.id", "is required")
+        template_id = _positive_id(template["id"], f"{tp}.id")
+        if template_id > 2**53:
+            raise SeedError(f"{tp}.id", "must be at most 2^53")
+        if template_id in seen:
+            raise SeedError(f"{tp}.id", f"duplicate template id {template_id}")
+        seen.add(template_id)
+        try:
+            validate_template(template.get("template_object"), f"{tp}.template_object")
+        except InvalidArgument as exc:
+            path, _, problem = exc.msg.partition(" ")
+            raise SeedError(path, problem) from None
 
 
 def validate_accounts(
@@ -317,6 +349,7 @@ def validate_links(links: list[Any], known: Known) -> None:
                 raise SeedError(f"{p}.uuid", f"duplicate uuid {uuid!r} in app {app_id}")
             uuids[(app_id, uuid)] = p
             declared_uuid[(app_id, account_key)] = uuid
+        _opt(link, "accepts_messages", bool, p)
         _validate_scopes(link, p, app_id, known.apps[app_id])
 
     # A user_id or uuid may not be one a stored link of another account keeps (a stored link
