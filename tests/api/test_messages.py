@@ -15,7 +15,8 @@ import pytest
 
 from talksocial.demo import DEMO_ACCESS_TOKEN
 from tests.control.conftest import Control
-from tests.support.server import LiveServer, serving
+from tests.support.inprocess import serving
+from tests.support.server import Server
 
 MEMO_DEFAULT = "/v2/api/talk/memo/default/send"
 MEMO_CUSTOM = "/v2/api/talk/memo/send"
@@ -84,13 +85,13 @@ MISSING = [
 
 
 @pytest.fixture(scope="module")
-def message_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def message_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with serving(tmp_path_factory.mktemp("messages"), demo=True) as server:
         yield server
 
 
 @pytest.fixture
-def ctl(message_server: LiveServer) -> Iterator[Control]:
+def ctl(message_server: Server) -> Iterator[Control]:
     yield Control(message_server)
     reset = message_server.post("/_talksocial/reset")
     assert reset.status_code == 200, reset.text

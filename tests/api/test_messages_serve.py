@@ -94,9 +94,9 @@ def _inbox(server: LiveServer) -> list[dict[str, Any]]:
 
 
 def test_scrap_builds_the_preview_from_the_page(
-    make_server: Callable[..., LiveServer],
+    make_live_server: Callable[..., LiveServer],
 ) -> None:
-    server = make_server(demo=True)
+    server = make_live_server(demo=True)
     with page_server() as origin, silent_server() as silent:
         _control(server, "PATCH", "/apps/1001", json={"web_domains": [origin, silent]})
         response = server.post(MEMO_SCRAP, headers=AUTH, data={"request_url": f"{origin}/og"})
@@ -161,9 +161,9 @@ def _hammer(server: LiveServer, path: str, form: dict[str, str], calls: int) -> 
 
 @pytest.mark.parametrize("limit", ["per_pair", "per_app"])
 def test_eight_clients_two_workers_never_pass_a_limit(
-    make_server: Callable[..., LiveServer], limit: str
+    make_live_server: Callable[..., LiveServer], limit: str
 ) -> None:
-    server = make_server(demo=True, workers=2)
+    server = make_live_server(demo=True, workers=2)
     _control(server, "PATCH", "/apps/1001", json={"message_limits": {limit: 13}})
     if limit == "per_pair":
         codes = _hammer(server, FRIENDS_DEFAULT,
