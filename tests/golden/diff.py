@@ -12,11 +12,11 @@ from pathlib import Path
 
 from tests.golden.test_recorded_bytes import RECORDING, _lines
 from tests.golden.wire import exchange, replay_client
-from tests.support.server import start_server
+from tests.support.inprocess import start_inprocess_server
 
 
 def main() -> int:
-    server = start_server(Path(tempfile.mkdtemp()), demo=True)
+    server = start_inprocess_server(Path(tempfile.mkdtemp()), demo=True)
     differing = 0
     try:
         steps = json.loads(RECORDING.read_text(encoding="utf-8"))["steps"]

@@ -1,7 +1,9 @@
 """Records the golden answers: `python -m tests.golden.record [-o FILE]`.
 
-Starts `talksocial serve --demo` on a free loopback port over a fresh SQLite file, sends the
-requests of `tests.golden.plan` in order and writes each request with its normalised answer
+Prepares a demo server as `talksocial serve --demo` does, over a fresh SQLite file, in this
+process (the in-process server of tests/support/inprocess.py, as the test replays on: a live
+server's readiness probe would add a journal entry of its own), sends the requests of
+`tests.golden.plan` in order and writes each request with its normalised answer
 (`tests.golden.wire`) to tests/golden/recording.json. `test_recorded_bytes.py` replays them on
 a fresh demo server and compares. Record only on code whose answers are the reference (issue #10:
 main before the refactor); afterwards the recording is what the code must keep answering.
@@ -19,7 +21,7 @@ from typing import Any
 
 from tests.golden import plan
 from tests.golden.wire import RULES, exchange, replay_client
-from tests.support.server import serving
+from tests.support.inprocess import serving
 
 HERE = Path(__file__).resolve().parent
 RECORDING = HERE / "recording.json"
