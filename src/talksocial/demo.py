@@ -14,6 +14,8 @@ document, with fixed, documented credentials so the README's curl lines paste as
 | `demo-token-neo` | Neo in app 1001: friends in every script, to see ko/en ordering |
 | `demo-admin-key` | admin key of app 1001 (viewer 12345, targets 9876 and 5432) |
 | `demo-admin-key-nickname-only` | admin key of app 1002 (target 9876 agreed to nickname only) |
+| `demo-javascript-key` | JavaScript key of app 1001 (web domains `http://localhost:3000`, `http://127.0.0.1:3000`) |
+| `demo-native-app-key` | native app key of app 1001 (redirect `kakaodemo-native-app-key://oauth`) |
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from talksocial.domain.avatars import avatar_path
 DEMO_ACCESS_TOKEN = "demo-access-token"
 DEMO_ADMIN_KEY = "demo-admin-key"
 DEMO_REST_API_KEY = "demo-rest-api-key"
+DEMO_JAVASCRIPT_KEY = "demo-javascript-key"
+DEMO_NATIVE_APP_KEY = "demo-native-app-key"
 DEMO_APP_ID = 1001
 
 _IMG = "https://xxx.kakao.co.kr/.../"
@@ -86,10 +90,13 @@ def _build() -> dict[str, Any]:
             "name": "talksocial demo",
             "rest_api_key": DEMO_REST_API_KEY,
             "admin_key": DEMO_ADMIN_KEY,
+            "javascript_key": DEMO_JAVASCRIPT_KEY,
+            "native_app_key": DEMO_NATIVE_APP_KEY,
             "redirect_uris": [
                 "http://localhost:3000/callback",
                 "http://127.0.0.1:3000/callback",
             ],
+            "web_domains": ["http://localhost:3000", "http://127.0.0.1:3000"],
             "consent_items": app_1001_items,
         },
         {
@@ -97,6 +104,8 @@ def _build() -> dict[str, Any]:
             "name": "nickname-only demo",
             "rest_api_key": "demo-rest-api-key-nickname-only",
             "admin_key": "demo-admin-key-nickname-only",
+            "javascript_key": "demo-javascript-key-nickname-only",
+            "native_app_key": "demo-native-app-key-nickname-only",
             "redirect_uris": ["http://localhost:3000/callback"],
             "consent_items": {"profile_nickname": "required"},
         },
@@ -105,6 +114,8 @@ def _build() -> dict[str, Any]:
             "name": "legacy profile demo",
             "rest_api_key": "demo-rest-api-key-2001",
             "admin_key": "demo-admin-key-2001",
+            "javascript_key": "demo-javascript-key-2001",
+            "native_app_key": "demo-native-app-key-2001",
             "redirect_uris": ["http://localhost:3000/callback"],
             "consent_items": {"profile": "optional"},
         },
@@ -114,6 +125,8 @@ def _build() -> dict[str, Any]:
             "name": name,
             "rest_api_key": f"demo-rest-api-key-{app_id}",
             "admin_key": f"demo-admin-key-{app_id}",
+            "javascript_key": f"demo-javascript-key-{app_id}",
+            "native_app_key": f"demo-native-app-key-{app_id}",
             "redirect_uris": ["http://localhost:3000/callback"],
             "consent_items": dict(_SPLIT_OPTIONAL),
         }
