@@ -47,7 +47,7 @@ SEED = {
         "id": 1001, "name": "compat", "rest_api_key": CLIENT_ID, "admin_key": "compat-admin",
         "redirect_uris": [CALLBACK],
         "consent_items": {"profile_nickname": "required", "profile_image": "optional",
-                          "account_email": "optional"},
+                          "account_email": "optional", "openid": "optional"},
     }],
     "accounts": [{"key": "ryan", "profile": {"nickname": "Ryan"},
                   "account_profile": {"nickname": "Ryan", "email": "ryan@example.com"}}],
@@ -231,3 +231,24 @@ def test_passport_kakao(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -> None:
         kakao.env = saved
     assert profile["id"] == USER_ID
     assert profile["username"] == "Ryan" and profile["displayName"] == "Ryan"
+
+
+def test_authlib_openid_connect(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -> None:
+    python = _python_env()
+    kakao.env["COMPAT_SESSION_FILE"] = str(kakao.tmp / "authlib-session.json")
+    driver = [str(python), str(HERE / "authlib_driver.py")]
+    url = _run([*driver, "url"], kakao, cwd=HERE)["url"]
+    assert url.startswith("https://kauth.kakao.com/oauth/authorize?")
+    callback = kakao.browser_login(url, monkeypatch)
+    callback_url = CALLBACK + "?" + "&".join(f"{k}={v}" for k, v in callback.items())
+    out = _run([*driver, "complete", callback_url], kakao, cwd=HERE)
+    assert out["metadata"] == {
+        "issuer": "https://kauth.kakao.com",
+        "userinfo_endpoint": "https://kapi.kakao.com/v1/oidc/userinfo",
+        "response_modes_supported": ["query"],
+    }
+    assert out["claims"]["sub"] == str(USER_ID) and out["claims"]["aud"] == CLIENT_ID
+    assert out["claims"]["nickname"] == "Ryan" and out["claims"]["email"] == "ryan@example.com"
+    assert out["userinfo"] == {"sub": str(USER_ID), "nickname": "Ryan",
+                               "email": "ryan@example.com", "email_verified": True}
+    assert out["refreshed"] and out["userinfo_after_refresh"] == out["userinfo"]
