@@ -216,19 +216,25 @@ def test_social_auth_core_kakao_backend(kakao: Kakao, monkeypatch: pytest.Monkey
     assert user["details"]["email"] == "ryan@example.com"
 
 
-def test_passport_kakao(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -> None:
+def _node(script: str, kakao: Kakao, *args: str) -> dict[str, Any]:
+    """A Node script of node/ with the pinned modules, Kakao's names resolved to talksocial
+    (`--require resolve-kakao.js`) and its CA trusted (NODE_EXTRA_CA_CERTS)."""
     modules = _node_env()
-    node = ["node", "--require", str(HERE / "node" / "resolve-kakao.js"),
-            str(HERE / "node" / "passport_kakao.js")]
-    env = {**kakao.env, "NODE_PATH": str(modules / "node_modules")}
-    kakao.env, saved = env, kakao.env
+    command = ["node", "--require", str(HERE / "node" / "resolve-kakao.js"),
+               str(HERE / "node" / script), *args]
+    saved = kakao.env
+    kakao.env = {**saved, "NODE_PATH": str(modules / "node_modules")}
     try:
-        url = _run([*node, "url"], kakao)["url"]
-        assert url.startswith("https://kauth.kakao.com/oauth/authorize?")
-        code = kakao.browser_login(url, monkeypatch)["code"]
-        profile = _run([*node, "complete", code], kakao)
+        return _run(command, kakao)
     finally:
         kakao.env = saved
+
+
+def test_passport_kakao(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = _node("passport_kakao.js", kakao, "url")["url"]
+    assert url.startswith("https://kauth.kakao.com/oauth/authorize?")
+    code = kakao.browser_login(url, monkeypatch)["code"]
+    profile = _node("passport_kakao.js", kakao, "complete", code)
     assert profile["id"] == USER_ID
     assert profile["username"] == "Ryan" and profile["displayName"] == "Ryan"
 
@@ -252,3 +258,16 @@ def test_authlib_openid_connect(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -
     assert out["userinfo"] == {"sub": str(USER_ID), "nickname": "Ryan",
                                "email": "ryan@example.com", "email_verified": True}
     assert out["refreshed"] and out["userinfo_after_refresh"] == out["userinfo"]
+
+
+def test_openid_client(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -> None:
+    kakao.env["COMPAT_SESSION_FILE"] = str(kakao.tmp / "openid-client-session.json")
+    url = _node("openid_client.js", kakao, "url")["url"]
+    assert url.startswith("https://kauth.kakao.com/oauth/authorize?")
+    callback = kakao.browser_login(url, monkeypatch)
+    callback_url = CALLBACK + "?" + "&".join(f"{k}={v}" for k, v in callback.items())
+    out = _node("openid_client.js", kakao, "complete", callback_url)
+    assert out["claims"]["iss"] == "https://kauth.kakao.com"
+    assert out["claims"]["sub"] == str(USER_ID) and out["claims"]["nickname"] == "Ryan"
+    assert out["userinfo"]["sub"] == str(USER_ID) and out["userinfo"]["nickname"] == "Ryan"
+    assert out["refreshed"]
