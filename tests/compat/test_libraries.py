@@ -33,6 +33,8 @@ from tests.oauth.flow import forms
 HERE = Path(__file__).parent
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "talksocial-compat"
 CALLBACK = "http://localhost:3000/callback"
+#: Where django-allauth sends the browser back (its test client's host).
+ALLAUTH_CALLBACK = "http://testserver/accounts/kakao/login/callback/"
 CLIENT_ID = "compat-rest-api-key"
 USER_ID = 4242
 KAKAO_NAMES = ("kauth.kakao.com", "kapi.kakao.com")
@@ -45,7 +47,7 @@ pytestmark = pytest.mark.skipif(
 SEED = {
     "apps": [{
         "id": 1001, "name": "compat", "rest_api_key": CLIENT_ID, "admin_key": "compat-admin",
-        "redirect_uris": [CALLBACK],
+        "redirect_uris": [CALLBACK, ALLAUTH_CALLBACK],
         "consent_items": {"profile_nickname": "required", "profile_image": "optional",
                           "account_email": "optional", "openid": "optional"},
     }],
@@ -119,7 +121,9 @@ class Kakao:
             "KAKAO_CALLBACK": CALLBACK,
         }
 
-    def browser_login(self, url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    def browser_login(
+        self, url: str, monkeypatch: pytest.MonkeyPatch, callback: str = CALLBACK
+    ) -> dict[str, str]:
         """Follows the authorization URL as a browser would (Kakao's names resolved to this
         server inside this process only), picks the account, agrees, and returns the
         callback's query."""
@@ -135,7 +139,7 @@ class Kakao:
             for _ in range(6):
                 if response.status_code == 302:
                     location = response.headers["location"]
-                    if location.startswith(CALLBACK):
+                    if location.startswith(callback):
                         query = parse_qs(urlsplit(location).query)
                         return {k: v[0] for k, v in query.items()}
                     response = c.get(location)
@@ -271,3 +275,18 @@ def test_openid_client(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -> None:
     assert out["claims"]["sub"] == str(USER_ID) and out["claims"]["nickname"] == "Ryan"
     assert out["userinfo"]["sub"] == str(USER_ID) and out["userinfo"]["nickname"] == "Ryan"
     assert out["refreshed"]
+
+
+def test_django_allauth_kakao_provider(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -> None:
+    python = _python_env()
+    kakao.env["COMPAT_SESSION_FILE"] = str(kakao.tmp / "allauth-session.txt")
+    kakao.env["COMPAT_DJANGO_DB"] = str(kakao.tmp / "allauth.db")
+    driver = [str(python), str(HERE / "allauth_driver.py")]
+    url = _run([*driver, "url"], kakao, cwd=HERE)["url"]
+    assert url.startswith("https://kauth.kakao.com/oauth/authorize?")
+    callback = kakao.browser_login(url, monkeypatch, ALLAUTH_CALLBACK)
+    query = "&".join(f"{k}={v}" for k, v in callback.items())
+    out = _run([*driver, "complete", query], kakao, cwd=HERE)
+    assert out["uid"] == str(USER_ID)
+    assert out["extra_data"]["properties"]["nickname"] == "Ryan"
+    assert out["email"] == "ryan@example.com"
