@@ -35,6 +35,9 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "talkso
 CALLBACK = "http://localhost:3000/callback"
 #: Where django-allauth sends the browser back (its test client's host).
 ALLAUTH_CALLBACK = "http://testserver/accounts/kakao/login/callback/"
+#: Where Auth.js sends the browser back (a site at http://localhost:3000, basePath /auth).
+AUTHJS_CALLBACK = "http://localhost:3000/auth/callback/kakao"
+AUTHJS_CLIENT_ID = "compat-authjs-rest-api-key"
 CLIENT_ID = "compat-rest-api-key"
 USER_ID = 4242
 KAKAO_NAMES = ("kauth.kakao.com", "kapi.kakao.com")
@@ -50,10 +53,18 @@ SEED = {
         "redirect_uris": [CALLBACK, ALLAUTH_CALLBACK],
         "consent_items": {"profile_nickname": "required", "profile_image": "optional",
                           "account_email": "optional", "openid": "optional"},
+    }, {
+        # Auth.js's Kakao provider is a plain OAuth provider: an id_token in the token answer
+        # (an app using OpenID Connect) fails its checks, so its app does not use `openid`.
+        "id": 1002, "name": "compat Auth.js", "rest_api_key": AUTHJS_CLIENT_ID,
+        "admin_key": "compat-admin-authjs", "redirect_uris": [AUTHJS_CALLBACK],
+        "consent_items": {"profile_nickname": "required", "account_email": "optional"},
     }],
     "accounts": [{"key": "ryan", "profile": {"nickname": "Ryan"},
                   "account_profile": {"nickname": "Ryan", "email": "ryan@example.com"}}],
     "links": [{"app": 1001, "account": "ryan", "user_id": USER_ID, "uuid": "uuid-ryan",
+               "scopes": ["profile_nickname", "account_email"]},
+              {"app": 1002, "account": "ryan", "user_id": USER_ID + 1, "uuid": "uuid-ryan-2",
                "scopes": ["profile_nickname", "account_email"]}],
 }
 
@@ -290,3 +301,19 @@ def test_django_allauth_kakao_provider(kakao: Kakao, monkeypatch: pytest.MonkeyP
     assert out["uid"] == str(USER_ID)
     assert out["extra_data"]["properties"]["nickname"] == "Ryan"
     assert out["email"] == "ryan@example.com"
+
+
+def test_auth_core_kakao_provider(kakao: Kakao, monkeypatch: pytest.MonkeyPatch) -> None:
+    kakao.env["COMPAT_SESSION_FILE"] = str(kakao.tmp / "authjs-cookies.json")
+    saved, kakao.env = kakao.env, {**kakao.env, "KAKAO_CLIENT_ID": AUTHJS_CLIENT_ID}
+    try:
+        url = _node("auth_core.js", kakao, "url")["url"]
+        assert url.startswith("https://kauth.kakao.com/oauth/authorize?")
+        callback = kakao.browser_login(url, monkeypatch, AUTHJS_CALLBACK)
+        query = "&".join(f"{k}={v}" for k, v in callback.items())
+        out = _node("auth_core.js", kakao, "complete", query)
+    finally:
+        kakao.env = saved
+    assert out["location"] == "http://localhost:3000/", out
+    assert out["session"]["user"]["name"] == "Ryan"
+    assert out["session"]["user"]["email"] == "ryan@example.com"
