@@ -416,6 +416,7 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config
         operator_token=args.operator_token or environ.get(config.ENV_OPERATOR_TOKEN) or None,
         forwarded_allow_ips=forwarded,
         access_log=args.access_log,
+        tls=args.tls,
         max_import_bytes=args.max_import_bytes,
         body_timeout=args.body_timeout,
         db_pool_size=pool_size,

@@ -108,3 +108,9 @@ def test_serve_tls_with_the_printed_ca(tmp_path: Path) -> None:
                 headers={"Host": "kauth.kakao.com"},
             ).json()
             assert doc["issuer"] == "https://kauth.kakao.com"
+            # A spoofed Host falls back to the bind address, over https.
+            spoofed = client.get(
+                f"https://127.0.0.1:{port}/.well-known/openid-configuration",
+                headers={"Host": "evil.example"},
+            ).json()
+            assert spoofed["issuer"] == f"https://127.0.0.1:{port}"

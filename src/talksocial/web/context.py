@@ -67,7 +67,8 @@ def fallback_base_url(config: Config) -> str:
     host = config.bind_host or "127.0.0.1"
     if host in ("0.0.0.0", "::"):
         host = "127.0.0.1"
-    return f"http://{_shown(host)}:{config.bind_port}"
+    scheme = "https" if config.tls else "http"
+    return f"{scheme}://{_shown(host)}:{config.bind_port}"
 
 
 @dataclass
