@@ -22,6 +22,7 @@ from talksocial.control.middleware import ControlMiddleware
 from talksocial.control.routes import routes as control_routes
 from talksocial.oauth.routes import routes as oauth_routes
 from talksocial.web.context import ServerContext
+from talksocial.web.cors import CorsMiddleware
 from talksocial.web.edge import (
     AccessLogMiddleware,
     ForwardedHeadersMiddleware,
@@ -72,6 +73,8 @@ def create_app(config: Config, *, extra_routes: Sequence[BaseRoute] = ()) -> Sta
                 ForwardedHeadersMiddleware,
                 trusted=TrustedProxies.parse(config.forwarded_allow_ips),
             ),
+            # CORS answers preflights itself and sees the caller the credential check reports.
+            Middleware(CorsMiddleware),
             Middleware(ControlMiddleware),
         ],
     )

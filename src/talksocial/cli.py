@@ -125,6 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
         "one of --allowed-hosts)",
     )
 
+    serve.add_argument(
+        "--tls", action="store_true",
+        help="serve HTTPS on --port with a certificate from talksocial's local CA (`talksocial "
+        "ca cert` prints it), for kauth.kakao.com, kapi.kakao.com, localhost, 127.0.0.1, ::1",
+    )
+    serve.add_argument(
+        "--tls-name", action="append", default=[], metavar="NAME",
+        help="one more host name or address the certificate covers (repeatable)",
+    )
+
+    ca = commands.add_parser("ca", help="talksocial's local certificate authority")
+    ca_commands = ca.add_subparsers(dest="ca_command", required=True)
+    ca_cert = ca_commands.add_parser("cert", help="print the CA's certificate (PEM) to trust")
+    _database_option(ca_cert)
+
     seed = commands.add_parser("seed", help="load a seed file (JSON or YAML)")
     seed.add_argument("file", metavar="FILE")
     _database_option(seed)
@@ -359,13 +374,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _served_base(settings: config.Config) -> str:
+def _served_base(settings: config.Config, *, tls: bool = False) -> str:
     """The base URL clients reach this server at (for the demo world's avatar URLs)."""
     if settings.public_url:
         return settings.public_url
     host = settings.bind_host or "127.0.0.1"
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    return f"http://[{host}]:{settings.bind_port}" if ":" in host else f"http://{host}:{settings.bind_port}"
+    scheme = "https" if tls else "http"
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{settings.bind_port}"
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -410,6 +427,7 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config
         open_control_plane=open_control_plane,
         forwarded_allow_ips=forwarded,
         access_log=args.access_log,
+        tls=args.tls,
         max_import_bytes=args.max_import_bytes,
         body_timeout=args.body_timeout,
         db_pool_size=pool_size,
@@ -418,6 +436,46 @@ def build_config(args: argparse.Namespace, environ: Mapping[str, str]) -> config
             else config.DEFAULT_SNAPSHOT_MAX_FRIEND_ENTRIES
         ),
     )
+
+
+def _certificate_authority(url: str) -> Any:
+    from talksocial.storage.db import make_engine, make_sessionmaker, upgrade
+    from talksocial.storage.local_ca import certificate_authority
+
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        return certificate_authority(make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+
+
+def cmd_ca_cert(args: argparse.Namespace) -> int:
+    sys.stdout.write(_certificate_authority(_database_url(args)).cert_pem)
+    return 0
+
+
+def _tls_files(url: str, extra_names: list[str]) -> tuple[str, str]:
+    """The serving key and certificate, issued by the stored CA at start, written to a private
+    temporary directory (removed at exit)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from talksocial.storage.local_ca import DEFAULT_NAMES, issue_leaf
+
+    key_pem, chain_pem = issue_leaf(
+        _certificate_authority(url), (*DEFAULT_NAMES, *(n.strip() for n in extra_names if n))
+    )
+    directory = tempfile.mkdtemp(prefix="talksocial-tls-")  # mode 0700
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    key_path, cert_path = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key_pem)
+    with open(cert_path, "w", encoding="ascii") as f:
+        f.write(chain_pem)
+    return key_path, cert_path
 
 
 class ServeError(Exception):
@@ -442,7 +500,8 @@ def prepare_serving(args: argparse.Namespace, environ: Mapping[str, str]) -> con
     url = settings.database_url
     try:
         documents = (
-            [("the demo world", demo_world(_served_base(settings)))] if args.demo else []
+            [("the demo world", demo_world(_served_base(settings, tls=args.tls)))]
+            if args.demo else []
         )
         if args.seed:
             documents.append((args.seed, read_seed_file(args.seed)))
@@ -456,11 +515,12 @@ def prepare_serving(args: argparse.Namespace, environ: Mapping[str, str]) -> con
     except _DocumentError as exc:
         raise ServeError(str(exc)) from None
 
+    scheme = "https" if args.tls else "http"
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     # A wildcard bind (0.0.0.0 in a container) is tried on loopback.
-    base = _served_base(settings)
+    base = _served_base(settings, tls=args.tls)
     token = DEMO_ACCESS_TOKEN if args.demo else "${ACCESS_TOKEN}"
-    print(f"talksocial listening on http://{shown_host}:{args.port} "
+    print(f"talksocial listening on {scheme}://{shown_host}:{args.port} "
           f"({args.workers} worker{'s' if args.workers != 1 else ''}, database {url})")
     print(operator.describe(settings.operator_token, args.host, settings.open_control_plane))
     _show_generated(generated)
@@ -475,6 +535,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = prepare_serving(args, os.environ)
     except ServeError as exc:
         return _fail(str(exc))
+    tls: dict[str, Any] = {}
+    if args.tls:
+        key_path, cert_path = _tls_files(settings.database_url, args.tls_name)
+        tls = {"ssl_key": Path(key_path), "ssl_cert": Path(cert_path)}
 
     from granian import Granian
     from granian.constants import Interfaces
@@ -502,6 +566,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         backlog=BACKLOG,
         backpressure=BACKPRESSURE,
         http1_settings=HTTP1Settings(header_read_timeout=int(settings.body_timeout * 1000)),
+        **tls,
     ).serve()
     return 0
 
@@ -523,6 +588,8 @@ def _run(args: argparse.Namespace) -> int:
         return cmd_serve(args)
     if args.command == "seed":
         return cmd_seed(args)
+    if args.command == "ca":
+        return cmd_ca_cert(args)
     if args.command == "token":
         return cmd_token_issue(args)
     if args.command == "db":

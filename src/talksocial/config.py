@@ -85,6 +85,8 @@ class Config:
     #: `*` for every peer); None: no peer.
     forwarded_allow_ips: str | None = None
     access_log: bool = True
+    #: `serve --tls`: the fallback base URL is https.
+    tls: bool = False
     #: Request bodies: at most this many bytes (413 past it), except the control plane's
     #: import, which carries whole worlds; a body silent for `body_timeout` seconds gets 408.
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES

@@ -20,6 +20,8 @@ For the Talk Message API, Muzi, Apeach, Ryan and Jordy agreed to `talk_message` 
 refuses the app's messages; app 1001 registers the web
 domain `http://localhost:3000` and the custom templates 1234 (a feed with `${name}` and
 `${product}`) and 5678 (a text with `${name}`).
+| `demo-javascript-key` | JavaScript key of app 1001 (web domains `http://localhost:3000`, `http://127.0.0.1:3000`) |
+| `demo-native-app-key` | native app key of app 1001 (redirect `kakaodemo-native-app-key://oauth`) |
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from talksocial.domain.avatars import avatar_path
 DEMO_ACCESS_TOKEN = "demo-access-token"
 DEMO_ADMIN_KEY = "demo-admin-key"
 DEMO_REST_API_KEY = "demo-rest-api-key"
+DEMO_JAVASCRIPT_KEY = "demo-javascript-key"
+DEMO_NATIVE_APP_KEY = "demo-native-app-key"
 DEMO_APP_ID = 1001
 
 _IMG = "https://xxx.kakao.co.kr/.../"
@@ -119,12 +123,14 @@ def _build() -> dict[str, Any]:
             "name": "talksocial demo",
             "rest_api_key": DEMO_REST_API_KEY,
             "admin_key": DEMO_ADMIN_KEY,
+            "javascript_key": DEMO_JAVASCRIPT_KEY,
+            "native_app_key": DEMO_NATIVE_APP_KEY,
             "redirect_uris": [
                 "http://localhost:3000/callback",
                 "http://127.0.0.1:3000/callback",
             ],
+            "web_domains": ["http://localhost:3000", "http://127.0.0.1:3000"],
             "consent_items": app_1001_items,
-            "web_domains": ["http://localhost:3000"],
             "message_templates": DEMO_MESSAGE_TEMPLATES,
         },
         {
@@ -132,6 +138,8 @@ def _build() -> dict[str, Any]:
             "name": "nickname-only demo",
             "rest_api_key": "demo-rest-api-key-nickname-only",
             "admin_key": "demo-admin-key-nickname-only",
+            "javascript_key": "demo-javascript-key-nickname-only",
+            "native_app_key": "demo-native-app-key-nickname-only",
             "redirect_uris": ["http://localhost:3000/callback"],
             "consent_items": {"profile_nickname": "required"},
         },
@@ -140,6 +148,8 @@ def _build() -> dict[str, Any]:
             "name": "legacy profile demo",
             "rest_api_key": "demo-rest-api-key-2001",
             "admin_key": "demo-admin-key-2001",
+            "javascript_key": "demo-javascript-key-2001",
+            "native_app_key": "demo-native-app-key-2001",
             "redirect_uris": ["http://localhost:3000/callback"],
             "consent_items": {"profile": "optional"},
         },
@@ -149,6 +159,8 @@ def _build() -> dict[str, Any]:
             "name": name,
             "rest_api_key": f"demo-rest-api-key-{app_id}",
             "admin_key": f"demo-admin-key-{app_id}",
+            "javascript_key": f"demo-javascript-key-{app_id}",
+            "native_app_key": f"demo-native-app-key-{app_id}",
             "redirect_uris": ["http://localhost:3000/callback"],
             "consent_items": dict(_SPLIT_OPTIONAL),
         }

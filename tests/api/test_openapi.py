@@ -30,6 +30,7 @@ JSON_CT = "application/json;charset=UTF-8"
 PROFILE = "/v1/api/talk/profile"
 FRIENDS = "/v1/api/talk/friends"
 PROFILES = "/v2/api/talk/profiles"
+USERINFO = "/v1/oidc/userinfo"
 #: Control endpoints of the server (not Kakao's API) live under this prefix; the fuzzing run
 #: leaves them out.
 CONTROL_PREFIX = "/_talksocial/"
@@ -425,7 +426,7 @@ def test_control_endpoints_are_left_out_of_the_run() -> None:
     }
     schema = without_control_endpoints(schemathesis.openapi.from_dict(doc))
     paths = {result.ok().path for result in schema.get_all_operations()}
-    assert paths == {PROFILE, FRIENDS, PROFILES, "/openapi.json", *MESSAGE_PATHS}
+    assert paths == {PROFILE, FRIENDS, PROFILES, USERINFO, "/openapi.json", *MESSAGE_PATHS}
 
 
 def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> None:
@@ -464,11 +465,15 @@ def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> N
     # Every API operation was exercised (schemathesis leaves out the one serving the schema).
     labels = {f"GET {PROFILE}", f"GET {FRIENDS}", f"GET {PROFILES}", f"POST {PROFILES}",
               *(f"POST {path}" for path in MESSAGE_PATHS)}
-    assert set(checked) == labels
-    for label in labels:
+    userinfo = {f"GET {USERINFO}", f"POST {USERINFO}"}
+    assert set(checked) == labels | userinfo
+    for label in labels | userinfo:
         assert checked[label] == set(CHECKS), (label, checked[label])
-    # The document's examples and the configured credentials reach the success paths, and
-    # schemathesis's invalid input reaches the Kakao errors.
+    # The document's examples and the configured credentials reach the success paths (the demo
+    # token has not agreed to `openid`: userinfo answers -402), and schemathesis's invalid input
+    # reaches the Kakao errors.
+    for label in userinfo:
+        assert 403 in statuses[label], (label, statuses[label])
     for label in labels:
         assert 200 in statuses[label], (label, statuses[label])
     assert 401 in statuses[f"GET {PROFILE}"] or 401 in statuses[f"GET {FRIENDS}"]

@@ -730,6 +730,7 @@ def control_plane_writes(plan: Plan) -> None:
 
     call("create an app", "POST", "/apps",
          '{"id":3001,"name":"Golden","rest_api_key":"golden-rest","admin_key":"golden-admin",'
+         '"javascript_key":"golden-js","native_app_key":"golden-native",'
          '"redirect_uris":["http://localhost:3000/callback"],'
          '"consent_items":{"profile_nickname":"required","friends":"optional"}}')
     call("create an app that exists", "POST", "/apps", '{"id":3001,"name":"Again"}')

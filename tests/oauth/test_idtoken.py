@@ -76,7 +76,7 @@ def test_id_token_with_openid(server: Server) -> None:
     assert claims["auth_time"] <= claims["iat"]
     # The Kakao Account profile (not the Talk profile) and the agreed email.
     assert claims["nickname"] == RYAN_ACCOUNT_PROFILE["nickname"]
-    assert claims["picture"] == RYAN_ACCOUNT_PROFILE["profile_image_url"]
+    assert claims["picture"] == RYAN_ACCOUNT_PROFILE["thumbnail_url"]  # the 110 px one
     assert claims["email"] == RYAN_ACCOUNT_PROFILE["email"]
     # A refresh brings a new id_token (no nonce: there was no authorization request).
     again = refresh(server, CLIENT, body["refresh_token"]).json()

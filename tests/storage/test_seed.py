@@ -206,6 +206,8 @@ def test_yaml_and_json_declare_the_same_world(tmp_path: Path) -> None:
     for app in world["apps"]:
         app.setdefault("rest_api_key", f"rk-{app['id']}")
         app.setdefault("admin_key", f"ak-{app['id']}")
+        app.setdefault("javascript_key", f"jk-{app['id']}")
+        app.setdefault("native_app_key", f"nk-{app['id']}")
     del world["accounts"][0]["password"]  # a new salt on a new database
     seed_ok(write_seed(tmp_path / "w.json", world), tmp_path / "j.db")
     yaml_text = yaml.safe_dump(world, allow_unicode=True, sort_keys=False)
@@ -237,8 +239,8 @@ def test_generated_keys_ids_uuids_and_tokens_are_kept_on_reload(
     assert len(set(tokens.values())) == 2 and all(len(t) >= 32 for t in tokens.values())
     once = json.loads(export(db))
     app = once["apps"][0]
-    assert len(app["rest_api_key"]) >= 32 and len(app["admin_key"]) >= 32
-    assert app["rest_api_key"] != app["admin_key"]
+    keys = [app[k] for k in ("rest_api_key", "admin_key", "javascript_key", "native_app_key")]
+    assert all(len(k) >= 32 for k in keys) and len(set(keys)) == 4
     ids = [link["user_id"] for link in once["links"]]
     uuids = [link["uuid"] for link in once["links"]]
     assert len(set(ids)) == 2 and all(isinstance(i, int) and i > 0 for i in ids)
@@ -717,3 +719,40 @@ def test_export_seed_export_gives_the_same_file(
     for token in (RYAN_TOKEN, issued.stdout.strip()):
         r = server.get("/v1/api/talk/profile", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200, r.text
+
+
+def test_app_keys_and_email_flags_round_trip(tmp_path: Path) -> None:
+    """The JavaScript and native app keys and the account profile's email flags load and export
+    (a flag only when false), and a key is unique among every key of every app."""
+    world = {
+        "apps": [
+            {"id": 1, "rest_api_key": "rk-1", "admin_key": "ak-1", "javascript_key": "jk-1",
+             "native_app_key": "nk-1"},
+            {"id": 2, "rest_api_key": "rk-2", "admin_key": "ak-2"},
+        ],
+        "accounts": [
+            {"key": "a", "account_profile": {"email": "a@example.com", "email_verified": False}},
+            {"key": "b", "account_profile": {"email": "b@example.com"}},
+        ],
+    }
+    db = tmp_path / "k.db"
+    seed_ok(write_seed(tmp_path / "k.json", world), db)
+    out = json.loads(export(db))
+    assert out["apps"][0]["javascript_key"] == "jk-1"
+    assert out["apps"][0]["native_app_key"] == "nk-1"
+    assert len(out["apps"][1]["javascript_key"]) >= 32
+    profiles = {a["key"]: a["account_profile"] for a in out["accounts"]}
+    assert profiles["a"] == {"email": "a@example.com", "email_verified": False}
+    assert profiles["b"] == {"email": "b@example.com"}
+    # Loading the export again changes nothing.
+    seed_ok(write_seed(tmp_path / "again.json", out), db)
+    assert json.loads(export(db)) == out
+    clash = write_seed(tmp_path / "clash.json", {"apps": [{"id": 3, "javascript_key": "rk-1"}]})
+    result = run_cli("seed", str(clash), "--database", sqlite_url(db))
+    assert_rejected(result, clash, "apps[0].javascript_key", "duplicate key")
+    flag = write_seed(
+        tmp_path / "flag.json",
+        {"accounts": [{"key": "c", "account_profile": {"email_valid": "yes"}}]},
+    )
+    result = run_cli("seed", str(flag), "--database", sqlite_url(db))
+    assert_rejected(result, flag, "accounts[0].account_profile.email_valid", "boolean")

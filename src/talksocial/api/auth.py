@@ -1,4 +1,6 @@
-"""Credentials of the Talk and user APIs (docs/reference/errors.md): Bearer access tokens and admin keys."""
+"""Credentials of the Talk and user APIs (docs/reference/errors.md#credentials): Bearer access
+tokens and admin keys. On a Bearer endpoint an `access_token` query or form parameter stands in
+for a missing Authorization header, as Kakao accepts (passport-kakao relies on it)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
 from talksocial.storage.reads import AppKey, ReadStore, TokenOwner
 from talksocial.web.caller import report_caller
+from talksocial.web.forms import query_and_form
 
 
 def _authorization(request: Request) -> str:
@@ -24,12 +27,34 @@ def _credential(header: str, scheme: str) -> str | None:
     return value.strip()
 
 
-def bearer_token_owner(request: Request, store: ReadStore) -> TokenOwner:
-    """A missing header: "no authentication key!"; anything that is not a live access token of
-    this server: "this access token does not exist"; an expired one: the expired body."""
-    token = _credential(_authorization(request), "Bearer")
-    if token is None:
+async def presented_bearer_token(request: Request) -> str:
+    """The access token a Bearer request presents: the Authorization header's, else (no header
+    at all) an `access_token` query or form parameter. Neither: "no authentication key!"; a
+    header that is not `Bearer …`: "this access token does not exist"."""
+    header = request.headers.get("authorization")
+    if header is None or not header.strip():
+        try:
+            token = (await query_and_form(request)).get("access_token", "").strip()
+        except errors.InvalidArgument:  # an unreadable body presents no credential
+            token = ""
+        if not token:
+            raise errors.no_authentication_key()
+        return token
+    value = _credential(header.strip(), "Bearer")
+    if value is None:
         raise errors.token_not_found()
+    return value
+
+
+async def bearer_token_owner(request: Request, store: ReadStore) -> TokenOwner:
+    """A missing credential: "no authentication key!"; anything that is not a live access token
+    of this server: "this access token does not exist"; an expired one: the expired body."""
+    return token_owner(request, store, await presented_bearer_token(request))
+
+
+def token_owner(request: Request, store: ReadStore, token: str) -> TokenOwner:
+    """The caller of a presented access token (`presented_bearer_token`), read without awaiting
+    (the friends page reads it inside its read snapshot)."""
     owner = store.token_owner(sha256_hex(token))
     if owner is None:
         raise errors.token_not_found()

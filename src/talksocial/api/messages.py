@@ -44,8 +44,8 @@ _FAILURES: dict[int, type[errors.MessageNotSent]] = {
 MAX_URL_CHARS = 2000
 
 
-def _checked_caller(request: Request, ctx: ServerContext, endpoint: str) -> TokenOwner:
-    owner = bearer_token_owner(request, ctx.reads)
+async def _checked_caller(request: Request, ctx: ServerContext, endpoint: str) -> TokenOwner:
+    owner = await bearer_token_owner(request, ctx.reads)
     api_type = rules.API_TYPES[endpoint]
     if TALK_MESSAGE not in owner.consent_items:
         raise errors.AppConsentNotEnabled(
@@ -132,7 +132,7 @@ async def _template(request: Request, ctx: ServerContext, owner: TokenOwner, end
 
 async def _send_to_me(request: Request, endpoint: str) -> Response:
     ctx = ServerContext.of(request)
-    owner = _checked_caller(request, ctx, endpoint)
+    owner = await _checked_caller(request, ctx, endpoint)
     template = await _template(request, ctx, owner, endpoint, None)
 
     def work() -> bool:
@@ -146,7 +146,7 @@ async def _send_to_me(request: Request, endpoint: str) -> Response:
 
 async def _send_to_friends(request: Request, endpoint: str) -> Response:
     ctx = ServerContext.of(request)
-    owner = _checked_caller(request, ctx, endpoint)
+    owner = await _checked_caller(request, ctx, endpoint)
     params = await query_and_form(request)
     receivers = rules.parse_receivers(params.get("receiver_uuids"))
     template = await _template(request, ctx, owner, endpoint, receivers)

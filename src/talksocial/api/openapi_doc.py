@@ -167,6 +167,28 @@ def _schemas() -> dict[str, Schema]:
             ["msg", "code"],
             "The app has not enabled the consent item the API needs.",
         ),
+        "OidcUserInfo": _closed(
+            {
+                "sub": {"type": "string", "description": "The user's service user ID."},
+                "nickname": {
+                    "type": "string",
+                    "description": "Needs `profile` or `profile_nickname`.",
+                },
+                "picture": {
+                    "type": "string",
+                    "description": "The 110x110 thumbnail URL. Needs `profile` or "
+                    "`profile_image`.",
+                },
+                "email": {
+                    "type": "string",
+                    "description": "Needs `account_email`; left out while the address is not "
+                    "valid.",
+                },
+                "email_verified": {"type": "boolean", "description": "Sent with `email`."},
+            },
+            ["sub"],
+            "OpenID Connect userinfo: the user's claims by consent.",
+        ),
         "InsufficientScopesError": _closed(
             {
                 "msg": {"const": "insufficient scopes."},
@@ -391,6 +413,21 @@ def _paths() -> dict[str, Schema]:
             "get": _profiles_operation("get"),
             "post": _profiles_operation("post"),
         },
+        "/v1/oidc/userinfo": {
+            method: {
+                "operationId": f"oidcUserInfo{method.title()}",
+                "summary": "OpenID Connect userinfo (needs the `openid` item)",
+                "tags": ["login"],
+                "security": [{BEARER: []}],
+                "responses": {
+                    "200": _json(_ref("OidcUserInfo"), "The claims; fields follow the scopes."),
+                    "400": _bad_request([-1, -10], "-1 internal error; -10 quota."),
+                    "401": _unauthorized(),
+                    "403": _forbidden("InsufficientScopesError"),
+                },
+            }
+            for method in ("get", "post")
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
@@ -543,6 +580,7 @@ def document() -> dict[str, Any]:
         "tags": [
             {"name": "talk", "description": "Kakao Talk Social"},
             {"name": "message", "description": "Kakao Talk messages (to me and to friends)"},
+            {"name": "login", "description": "Kakao Login's OpenID Connect"},
             {"name": "meta", "description": "About this server"},
             {"name": "control", "description": "The control plane (operators and tests)"},
         ],
@@ -553,7 +591,9 @@ def document() -> dict[str, Any]:
                 BEARER: {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "A user's access token: `Authorization: Bearer {token}`.",
+                    "description": "A user's access token: `Authorization: Bearer {token}`. "
+                    "Without an Authorization header, an `access_token` query or form parameter "
+                    "is accepted instead, as Kakao accepts it.",
                 },
                 OPERATOR: {
                     "type": "http",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from talksocial.api import messages, talk, user
+from talksocial.api import messages, oidc, talk, user
 from talksocial.api.openapi import openapi_json
 from talksocial.domain import messages as rules
 
@@ -29,4 +29,5 @@ def routes() -> list[Route]:
         Route("/v2/user/scopes", user.scopes, methods=["GET"]),
         Route("/v2/user/revoke/scopes", user.revoke_scopes, methods=["POST"]),
         Route("/v2/user/me", user.me, methods=["GET", "POST"]),
+        Route("/v1/oidc/userinfo", oidc.userinfo, methods=["GET", "POST"]),
     ]

@@ -10,7 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from talksocial.api import wire
-from talksocial.api.auth import admin_key_app, bearer_token_owner
+from talksocial.api.auth import (
+    admin_key_app,
+    bearer_token_owner,
+    presented_bearer_token,
+    token_owner,
+)
 from talksocial.api.params import parse_choice, parse_id_list, parse_int
 from talksocial.domain import errors
 from talksocial.domain.collation import lang_from_ka_header
@@ -39,7 +44,7 @@ def _profile_items_disabled() -> errors.AppConsentNotEnabled:
 
 async def talk_profile(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    owner = bearer_token_owner(request, ctx.reads)
+    owner = await bearer_token_owner(request, ctx.reads)
     if not app_uses_profile(owner.consent_items):
         raise _profile_items_disabled()
     if not owner.talk_user:
@@ -58,12 +63,13 @@ async def talk_friends(request: Request) -> Response:
     ctx = ServerContext.of(request)
     # The counts (read with the token) and the page are read in one snapshot: a write
     # committing in between cannot tear the page from its total_count/favorite_count.
+    token = await presented_bearer_token(request)
     with ctx.reads.snapshot():
-        return _talk_friends(request, ctx)
+        return _talk_friends(request, ctx, token)
 
 
-def _talk_friends(request: Request, ctx: ServerContext) -> Response:
-    owner = bearer_token_owner(request, ctx.reads)
+def _talk_friends(request: Request, ctx: ServerContext, token: str) -> Response:
+    owner = token_owner(request, ctx.reads, token)
     if FRIENDS not in owner.consent_items:
         raise errors.AppConsentNotEnabled(
             "App disabled [friends] scopes for [FRIENDS] API on developers.kakao.com. "
@@ -91,7 +97,7 @@ def _talk_friends(request: Request, ctx: ServerContext) -> Response:
     lang = lang_from_ka_header(request.headers.get("ka"))
     slices = plan_page(query, owner.total_count, owner.favorite_count)
     elements = ctx.reads.friends_page(owner.app_id, owner.account_id, lang, query, slices)
-    before_url, after_url = page_urls(ctx.base_url(request), query, owner.total_count)
+    before_url, after_url = page_urls(ctx.api_base_url(request), query, owner.total_count)
     body = wire.friends_page_json(
         elements, owner.total_count, owner.favorite_count, before_url, after_url
     )

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from talksocial.api import wire
-from talksocial.api.auth import admin_key_app, bearer_token_owner
+from talksocial.api.auth import admin_key_app, bearer_token_owner, presented_bearer_token
 from talksocial.api.params import parse_int
 from talksocial.domain import errors
 from talksocial.domain.secrets import sha256_hex
@@ -33,11 +33,6 @@ from talksocial.web.forms import query_and_form
 MAX_USER_ID = 2**63 - 1
 
 
-def _presented_token(request: Request) -> str:
-    """The Bearer token of a request `bearer_token_owner` already accepted."""
-    return request.headers["authorization"].strip().partition(" ")[2].strip()
-
-
 def _iso(instant: float) -> str:
     return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -47,7 +42,7 @@ def _iso(instant: float) -> str:
 
 async def access_token_info(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    owner = bearer_token_owner(request, ctx.reads)
+    owner = await bearer_token_owner(request, ctx.reads)
     return responses.json_response(
         {
             "id": owner.user_id,
@@ -62,8 +57,8 @@ async def access_token_info(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    owner = bearer_token_owner(request, ctx.reads)
-    digest = sha256_hex(_presented_token(request))
+    owner = await bearer_token_owner(request, ctx.reads)
+    digest = sha256_hex(await presented_bearer_token(request))
 
     def work() -> None:
         with transaction(ctx.sessions) as s:
@@ -107,7 +102,7 @@ async def unlink(request: Request) -> Response:
             raise errors.NotRegisteredUser()
         return responses.json_response({"id": user_id})
 
-    owner = bearer_token_owner(request, ctx.reads)
+    owner = await bearer_token_owner(request, ctx.reads)
 
     def by_token() -> None:
         with transaction(ctx.sessions) as s:
@@ -139,7 +134,7 @@ def _scope_names(raw: str | None, name: str, *, required: bool) -> list[str] | N
 
 async def scopes(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    owner = bearer_token_owner(request, ctx.reads)
+    owner = await bearer_token_owner(request, ctx.reads)
     only = _scope_names(request.query_params.get("scopes"), "scopes", required=False)
     return responses.json_response(
         wire.user_scopes(owner.user_id, owner.consent_items, list(owner.scopes), only)
@@ -148,7 +143,7 @@ async def scopes(request: Request) -> Response:
 
 async def revoke_scopes(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    owner = bearer_token_owner(request, ctx.reads)
+    owner = await bearer_token_owner(request, ctx.reads)
     params = await query_and_form(request)
     names = _scope_names(params.get("scopes"), "scopes", required=True)
     assert names is not None
@@ -191,7 +186,7 @@ def _me_body(owner: TokenOwner, account: Account, connected_at: float) -> dict[s
 
 async def me(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    owner = bearer_token_owner(request, ctx.reads)
+    owner = await bearer_token_owner(request, ctx.reads)
 
     def work() -> dict[str, Any]:
         with ctx.sessions() as s:

@@ -200,3 +200,26 @@ def friends_message_result(
             for code, msg, uuids in failures
         ]
     return body
+
+
+def oidc_userinfo(
+    *,
+    user_id: int,
+    agreed: Collection[str],
+    nickname: str,
+    thumbnail_url: str | None,
+    email: str | None,
+    email_valid: bool,
+    email_verified: bool,
+) -> dict[str, Any]:
+    """GET|POST /v1/oidc/userinfo: `sub` and, by consent, `nickname`, `picture` (the 110 px
+    thumbnail, as in the id_token), `email` (when valid) with `email_verified`."""
+    body: dict[str, Any] = {"sub": str(user_id)}
+    if PROFILE in agreed or PROFILE_NICKNAME in agreed:
+        body["nickname"] = nickname
+    if (PROFILE in agreed or PROFILE_IMAGE in agreed) and thumbnail_url is not None:
+        body["picture"] = thumbnail_url
+    if ACCOUNT_EMAIL in agreed and email is not None and email_valid:
+        body["email"] = email
+        body["email_verified"] = email_verified
+    return body

@@ -20,6 +20,8 @@ class AppView:
     name: str
     rest_api_key: str
     admin_key: str
+    javascript_key: str
+    native_app_key: str
     client_secret: str | None
     redirect_uris: list[str]
     consent_items: dict[str, str]
@@ -93,6 +95,8 @@ def _app_view(app: App, link_count: int = 0) -> AppView:
         name=app.name,
         rest_api_key=app.rest_api_key,
         admin_key=app.admin_key,
+        javascript_key=app.javascript_key,
+        native_app_key=app.native_app_key,
         client_secret=app.client_secret,
         redirect_uris=list(json.loads(app.redirect_uris)),
         consent_items=dict(json.loads(app.consent_items)),

@@ -49,6 +49,33 @@ def find_app_by_rest_api_key(session: Session, key: str) -> App | None:
     return session.scalar(select(App).where(App.rest_api_key_sha256 == sha256_hex(key)))
 
 
+def find_app_by_native_app_key(session: Session, key: str) -> App | None:
+    return session.scalar(select(App).where(App.native_app_key_sha256 == sha256_hex(key)))
+
+
+def find_authorize_client(session: Session, key: str) -> tuple[App, bool] | None:
+    """The app whose REST API key, JavaScript key or native app key `client_id` is (Kakao's
+    SDKs send the latter two), and whether it is the native app key
+    (docs/reference/compatibility.md#keys)."""
+    digest = sha256_hex(key)
+    app = session.scalar(
+        select(App).where(
+            (App.rest_api_key_sha256 == digest)
+            | (App.javascript_key_sha256 == digest)
+            | (App.native_app_key_sha256 == digest)
+        )
+    )
+    if app is None:
+        return None
+    return app, app.native_app_key_sha256 == digest
+
+
+def native_redirect_uri(app: App) -> str:
+    """The redirect URI Kakao's Android, iOS and Flutter SDKs send: accepted for a request
+    whose client_id is the native app key, without registration."""
+    return f"kakao{app.native_app_key}://oauth"
+
+
 def _single(params: Mapping[str, str], name: str) -> str | None:
     value = params.get(name)
     if value is None:
@@ -75,11 +102,16 @@ def parse_authorize(session: Session, params: Mapping[str, str], query: str) -> 
             "KOE001", "Invalid request", "parameters may not contain NUL characters."
         )
     client_id = _single(params, "client_id")
-    app = find_app_by_rest_api_key(session, client_id) if client_id else None
-    if app is None:
+    client = find_authorize_client(session, client_id) if client_id else None
+    if client is None:
         raise errors.unknown_client()
+    app, native = client
     redirect_uri = _single(params, "redirect_uri")
-    if not redirect_uri or not redirect_uri_registered(app, redirect_uri):
+    if not redirect_uri or not (
+        redirect_uri_registered(app, redirect_uri)
+        or (native and hmac.compare_digest(redirect_uri.encode("utf-8"),
+                                           native_redirect_uri(app).encode("utf-8")))
+    ):
         raise errors.unregistered_redirect_uri()
     if _single(params, "response_type") != "code":
         raise errors.bad_response_type()

@@ -4,6 +4,7 @@ OAuthError                       {"error", "error_description", "error_code"}
  ├── InvalidGrant               invalid_grant           400  KOE320 (code) / KOE322 (refresh)
  ├── InvalidRequest             invalid_request         400  KOE001 (issuance limit, bad form)
  ├── UnsupportedGrantType       unsupported_grant_type  400  KOE001
+ ├── InvalidToken               invalid_token           400  KOE400 (POST /oauth/tokeninfo)
  └── InvalidClient              invalid_client          401  KOE101 (app key) / KOE010 (secret)
 
 AuthorizeError                  an HTML page with HTTP 400 naming the KOE code, never a
@@ -44,6 +45,12 @@ class InvalidRequest(OAuthError):
 
 class UnsupportedGrantType(OAuthError):
     error = "unsupported_grant_type"
+
+
+class InvalidToken(OAuthError):
+    """An id_token whose signature, issuer or expiry does not hold (`POST /oauth/tokeninfo`)."""
+
+    error = "invalid_token"
 
 
 class InvalidClient(OAuthError):

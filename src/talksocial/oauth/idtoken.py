@@ -19,6 +19,7 @@ from talksocial.domain.consent import (
     PROFILE_IMAGE,
     PROFILE_NICKNAME,
 )
+from talksocial.oauth import errors
 from talksocial.storage import signing_keys
 from talksocial.storage.accounts import account_profile
 from talksocial.storage.models import Account, SigningKey
@@ -72,12 +73,19 @@ def claims(
     }
     if nonce is not None:
         body["nonce"] = nonce
-    nickname, image, _ = account_profile(account)
+    # `picture` is the thumbnail (110 px); `email` only when it is valid and verified
+    # (docs/reference/kakao-login.md#openid).
+    nickname, _, thumbnail = account_profile(account)
     if PROFILE in scopes or PROFILE_NICKNAME in scopes:
         body["nickname"] = nickname
-    if (PROFILE in scopes or PROFILE_IMAGE in scopes) and image is not None:
-        body["picture"] = image
-    if ACCOUNT_EMAIL in scopes and account.email is not None:
+    if (PROFILE in scopes or PROFILE_IMAGE in scopes) and thumbnail is not None:
+        body["picture"] = thumbnail
+    if (
+        ACCOUNT_EMAIL in scopes
+        and account.email is not None
+        and account.email_valid
+        and account.email_verified
+    ):
         body["email"] = account.email
     return body
 
@@ -89,13 +97,51 @@ def sign(session: Session, payload: dict[str, Any], now: float) -> str:
     )
 
 
-def discovery(base_url: str) -> dict[str, Any]:
+def verify(session: Session, id_token: str, *, issuer: str, now: float) -> dict[str, Any]:
+    """The claims of an id_token this server signed (any of its keys, by `kid`), issued by
+    `issuer` and not expired at the server clock's `now`; else `errors.InvalidToken` KOE400.
+    The audience is not checked (`POST /oauth/tokeninfo` answers any app's token)."""
+    try:
+        header = jwt.get_unverified_header(id_token)
+    except jwt.PyJWTError:
+        raise errors.InvalidToken("KOE400", "the id_token is not a signed JWT") from None
+    kid = header.get("kid")
+    row = next(
+        (r for r in signing_keys.list_signing_keys(session) if r.kid == kid), None
+    ) if isinstance(kid, str) else None
+    if row is None or header.get("alg") != ALGORITHM:
+        raise errors.InvalidToken("KOE400", "the id_token was not signed by this server")
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            id_token,
+            _private_key(row.private_key_pem).public_key(),
+            algorithms=[ALGORITHM],
+            # The expiry is checked against the server clock below, which the control plane
+            # may have moved.
+            options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
+                     "verify_nbf": False},
+        )
+    except jwt.PyJWTError:
+        raise errors.InvalidToken("KOE400", "the id_token's signature does not hold") from None
+    if payload.get("iss") != issuer:
+        raise errors.InvalidToken("KOE400", "the id_token was issued by another issuer")
+    exp = payload.get("exp")
+    if not isinstance(exp, int) or isinstance(exp, bool) or exp <= now:
+        raise errors.InvalidToken("KOE400", "the id_token has expired")
+    return payload
+
+
+def discovery(auth_base: str, api_base: str) -> dict[str, Any]:
+    """The discovery document: the login server's endpoints under `auth_base`, userinfo under
+    `api_base` (Kakao's two hosts)."""
     return {
-        "issuer": base_url,
-        "authorization_endpoint": f"{base_url}/oauth/authorize",
-        "token_endpoint": f"{base_url}/oauth/token",
-        "jwks_uri": f"{base_url}/.well-known/jwks.json",
+        "issuer": auth_base,
+        "authorization_endpoint": f"{auth_base}/oauth/authorize",
+        "token_endpoint": f"{auth_base}/oauth/token",
+        "userinfo_endpoint": f"{api_base}/v1/oidc/userinfo",
+        "jwks_uri": f"{auth_base}/.well-known/jwks.json",
         "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
         "grant_types_supported": ["authorization_code", "refresh_token"],

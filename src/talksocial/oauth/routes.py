@@ -13,6 +13,7 @@ def routes() -> list[Route]:
         Route("/oauth/login", views.login, methods=["POST"]),
         Route("/oauth/consent", views.consent, methods=["POST"]),
         Route("/oauth/token", views.token, methods=["POST"]),
+        Route("/oauth/tokeninfo", views.tokeninfo, methods=["POST"]),
         Route("/.well-known/openid-configuration", views.openid_configuration, methods=["GET"]),
         Route("/.well-known/jwks.json", views.jwks, methods=["GET"]),
     ]

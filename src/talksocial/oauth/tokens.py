@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from talksocial.domain.consent import OPENID
 from talksocial.domain.secrets import sha256_hex
 from talksocial.oauth import codes, errors, idtoken, pkce
-from talksocial.oauth.authorize import find_app_by_rest_api_key
+from talksocial.oauth.authorize import find_app_by_native_app_key, find_app_by_rest_api_key
 from talksocial.storage import tokens as stored_tokens
 from talksocial.storage.links import lock_link
 from talksocial.storage.models import Account, App, Link, Token
@@ -34,10 +34,16 @@ GRANT_REFRESH_TOKEN = "refresh_token"
 
 
 def authenticate_client(session: Session, params: Mapping[str, str]) -> App:
-    """client_id is the REST API key (KOE101); an app with a client secret requires it
-    (KOE010). Both answer HTTP 401 invalid_client."""
+    """client_id is the REST API key or the native app key (KOE101; a code got with the
+    JavaScript key is exchanged with the REST API key); an app with a client secret requires
+    it with the REST API key (KOE010: a native app cannot keep a secret, and Kakao's mobile
+    SDKs send none). Both answer HTTP 401 invalid_client."""
     client_id = params.get("client_id")
     app = find_app_by_rest_api_key(session, client_id) if client_id else None
+    if app is None and client_id:
+        native = find_app_by_native_app_key(session, client_id)
+        if native is not None:
+            return native
     if app is None:
         raise errors.bad_client_id()
     if app.client_secret is not None:

@@ -406,7 +406,7 @@ async def token(request: Request) -> Response:
     ctx = ServerContext.of(request)
     params = dict(request.query_params)
     params.update(await _form(request))
-    issuer = ctx.base_url(request)
+    issuer = ctx.auth_base_url(request)
     response = await run_in_threadpool(run_with_retry, lambda: _token(ctx, params, issuer))
     # Tokens must not be kept by any cache on the way (RFC 6749 §5.1), errors included.
     response.headers["Cache-Control"] = "no-store"
@@ -419,7 +419,32 @@ async def token(request: Request) -> Response:
 
 async def openid_configuration(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    return responses.json_response(idtoken.discovery(ctx.base_url(request)))
+    return responses.json_response(
+        idtoken.discovery(ctx.auth_base_url(request), ctx.api_base_url(request))
+    )
+
+
+def _tokeninfo(ctx: ServerContext, id_token: str | None, issuer: str) -> Response:
+    try:
+        if not id_token:
+            raise errors.InvalidToken("KOE400", "id_token is required")
+        with ctx.sessions() as s:
+            claims = idtoken.verify(s, id_token, issuer=issuer, now=clock.now(s))
+        return responses.json_response(claims)
+    except errors.OAuthError as exc:
+        return _oauth_error(exc)
+
+
+async def tokeninfo(request: Request) -> Response:
+    """`POST /oauth/tokeninfo` (form `id_token`): the claims of a valid id_token."""
+    ctx = ServerContext.of(request)
+    params = dict(request.query_params)
+    params.update(await _form(request))
+    issuer = ctx.auth_base_url(request)
+    id_token = params.get("id_token")
+    response = await run_in_threadpool(lambda: _tokeninfo(ctx, id_token, issuer))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _jwks(ctx: ServerContext) -> Response:

@@ -30,7 +30,8 @@ from talksocial.storage.models import (
 from talksocial.storage.versions import bump_version
 
 PROFILE_FIELDS = ("nickname", "profile_image_url", "thumbnail_url")
-ACCOUNT_PROFILE_FIELDS = ("nickname", "profile_image_url", "thumbnail_url", "email")
+ACCOUNT_PROFILE_FIELDS = ("nickname", "profile_image_url", "thumbnail_url", "email",
+                          "email_valid", "email_verified")
 ACCOUNT_FIELDS = ("key", "talk_user", "profile", "account_profile", "password", "password_hash")
 
 
@@ -100,6 +101,7 @@ def _apply_account_profile(account: Account, acct: Mapping[str, Any] | None) -> 
         account.has_account_profile = False
         account.account_nickname = account.account_profile_image_url = None
         account.account_thumbnail_url = account.email = None
+        account.email_valid = account.email_verified = True
         return
     f.only_keys(acct, ACCOUNT_PROFILE_FIELDS, "account_profile")
     account.has_account_profile = True
@@ -111,6 +113,10 @@ def _apply_account_profile(account: Account, acct: Mapping[str, Any] | None) -> 
         acct.get("thumbnail_url"), "account_profile.thumbnail_url"
     )
     account.email = f.optional_string(acct.get("email"), "account_profile.email", max_len=400)
+    account.email_valid = f.boolean(acct.get("email_valid", True), "account_profile.email_valid")
+    account.email_verified = f.boolean(
+        acct.get("email_verified", True), "account_profile.email_verified"
+    )
 
 
 def update_account(session: Session, key: str, changes: Mapping[str, Any]) -> Account:

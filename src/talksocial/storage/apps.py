@@ -36,8 +36,11 @@ from talksocial.storage.models import (
 )
 from talksocial.storage.versions import bump_version
 
-APP_FIELDS = ("id", "name", "rest_api_key", "admin_key", "client_secret", "redirect_uris",
-              "consent_items", "web_domains", "message_limits", "message_templates")
+#: An app's keys (docs/reference/compatibility.md#keys): each unique among every key of every
+#: app, kept retrievable and looked up by its sha256.
+KEY_FIELDS = ("rest_api_key", "admin_key", "javascript_key", "native_app_key")
+APP_FIELDS = ("id", "name", *KEY_FIELDS, "client_secret", "redirect_uris", "consent_items",
+              "web_domains", "message_limits", "message_templates")
 
 
 def list_apps(session: Session) -> list[App]:
@@ -55,11 +58,24 @@ def _check_key_free(session: Session, key: str, name: str, app_id: int | None) -
     digest = sha256_hex(key)
     holder = session.scalar(
         select(App.id).where(
-            (App.rest_api_key_sha256 == digest) | (App.admin_key_sha256 == digest)
+            (App.rest_api_key_sha256 == digest)
+            | (App.admin_key_sha256 == digest)
+            | (App.javascript_key_sha256 == digest)
+            | (App.native_app_key_sha256 == digest)
         )
     )
     if holder is not None and holder != app_id:
         raise Conflict(f"{name}: the key is taken by app {holder}")
+
+
+def _set_keys(session: Session, app: App, keys: Mapping[str, str], app_id: int | None) -> None:
+    """All four keys of `app`, distinct from each other and from every other app's."""
+    if len(set(keys.values())) != len(keys):
+        raise InvalidInput("an app's keys (" + ", ".join(KEY_FIELDS) + ") must all differ")
+    for name, value in keys.items():
+        _check_key_free(session, value, name, app_id)
+        setattr(app, name, value)
+        setattr(app, f"{name}_sha256", sha256_hex(value))
 
 
 def create_app(session: Session, fields: Mapping[str, Any]) -> App:
@@ -72,16 +88,11 @@ def create_app(session: Session, fields: Mapping[str, Any]) -> App:
     else:
         app_id = (session.scalar(select(func.max(App.id))) or 1000) + 1
     app = App(id=app_id, name=f"App {app_id}", redirect_uris="[]", consent_items="{}")
-    rest = fields.get("rest_api_key") or secrets.token_hex(16)
-    admin = fields.get("admin_key") or secrets.token_hex(16)
-    app.rest_api_key = f.string(rest, "rest_api_key", max_len=200)
-    app.admin_key = f.string(admin, "admin_key", max_len=200)
-    if app.rest_api_key == app.admin_key:
-        raise InvalidInput("rest_api_key and admin_key must differ")
-    _check_key_free(session, app.rest_api_key, "rest_api_key", None)
-    _check_key_free(session, app.admin_key, "admin_key", None)
-    app.rest_api_key_sha256 = sha256_hex(app.rest_api_key)
-    app.admin_key_sha256 = sha256_hex(app.admin_key)
+    keys = {
+        name: f.string(fields.get(name) or secrets.token_hex(16), name, max_len=200)
+        for name in KEY_FIELDS
+    }
+    _set_keys(session, app, keys, None)
     _apply_app_fields(app, fields)
     session.add(app)
     session.flush()
@@ -130,17 +141,11 @@ def update_app(session: Session, app_id: int, changes: Mapping[str, Any]) -> App
     is refused (as a seed file with that link would be)."""
     f.only_keys(changes, [name for name in APP_FIELDS if name != "id"], "app")
     app = get_app(session, app_id)
-    for key_field in ("rest_api_key", "admin_key"):
-        if key_field in changes:
-            value = f.string(changes[key_field], key_field, max_len=200)
-            _check_key_free(session, value, key_field, app.id)
-    rest = changes.get("rest_api_key", app.rest_api_key)
-    admin = changes.get("admin_key", app.admin_key)
-    if rest == admin:
-        raise InvalidInput("rest_api_key and admin_key must differ")
-    app.rest_api_key, app.admin_key = rest, admin
-    app.rest_api_key_sha256 = sha256_hex(rest)
-    app.admin_key_sha256 = sha256_hex(admin)
+    keys = {
+        name: f.string(changes[name], name, max_len=200) if name in changes else getattr(app, name)
+        for name in KEY_FIELDS
+    }
+    _set_keys(session, app, keys, app.id)
     old_items = json.loads(app.consent_items)
     _apply_app_fields(app, changes)
     if "message_templates" in changes:
@@ -170,9 +175,7 @@ def update_app(session: Session, app_id: int, changes: Mapping[str, Any]) -> App
 
 def regenerate_keys(session: Session, app_id: int) -> App:
     app = get_app(session, app_id)
-    return update_app(
-        session, app.id, {"rest_api_key": secrets.token_hex(16), "admin_key": secrets.token_hex(16)}
-    )
+    return update_app(session, app.id, {name: secrets.token_hex(16) for name in KEY_FIELDS})
 
 
 def delete_app(session: Session, app_id: int) -> None:

@@ -38,6 +38,11 @@ class App(Base):
     rest_api_key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     admin_key: Mapped[str] = mapped_column(String(200))
     admin_key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # Kakao's JavaScript key and native app key (docs/reference/compatibility.md#keys).
+    javascript_key: Mapped[str] = mapped_column(String(200))
+    javascript_key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    native_app_key: Mapped[str] = mapped_column(String(200))
+    native_app_key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     # Kept retrievable like the keys; None when the app has no secret.
     client_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     redirect_uris: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
@@ -65,6 +70,8 @@ class Account(Base):
     account_profile_image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     account_thumbnail_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     email: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    email_valid: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     password_hash: Mapped[str | None] = mapped_column(String(400), nullable=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -253,9 +253,23 @@ class ReadStore:
 
     def app_id_by_rest_api_key(self, key_sha256: str) -> int | None:
         """The app a login-server request names by its `client_id` (fault rules scoped to
-        an app on /oauth/*)."""
-        rows = self._fetch("SELECT id FROM apps WHERE rest_api_key_sha256 = ?", (key_sha256,))
+        an app on /oauth/*): its REST API, JavaScript or native app key."""
+        rows = self._fetch(
+            "SELECT id FROM apps WHERE rest_api_key_sha256 = ? OR javascript_key_sha256 = ? "
+            "OR native_app_key_sha256 = ?",
+            (key_sha256, key_sha256, key_sha256),
+        )
         return int(rows[0][0]) if rows else None
+
+    def app_web_domains(self, app_id: int) -> tuple[str, ...]:
+        """The origins an app registered (CORS of an actual answer)."""
+        rows = self._fetch("SELECT web_domains FROM apps WHERE id = ?", (app_id,))
+        return parse_json_list(rows[0][0]) if rows else ()
+
+    def all_web_domains(self) -> set[str]:
+        """Every origin any app registered (CORS of a preflight, which has no credential)."""
+        rows = self._fetch("SELECT web_domains FROM apps WHERE web_domains != '[]'", ())
+        return {origin for (text,) in rows for origin in parse_json_list(text)}
 
     def control_version(self) -> str | None:
         """The control plane's version alone (for endpoints without a credential lookup)."""

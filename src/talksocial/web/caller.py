@@ -15,6 +15,8 @@ from typing import Protocol
 from starlette.requests import Request
 
 SCOPE_KEY = "talksocial.caller_observer"
+#: The caller's app id, once its credential is checked (CORS reads it, web.cors).
+CALLER_APP_KEY = "talksocial.caller_app"
 
 
 class CallerObserver(Protocol):
@@ -30,6 +32,7 @@ def report_caller(
 ) -> None:
     """`version` is the control plane's stored version, read with the credential at no extra
     query; `now` the server clock."""
+    request.scope[CALLER_APP_KEY] = app_id
     observer: CallerObserver | None = request.scope.get(SCOPE_KEY)
     if observer is not None:
         observer.caller_known(request, app_id, account_id, version, now)

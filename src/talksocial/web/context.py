@@ -15,6 +15,12 @@ from talksocial.config import Config
 from talksocial.storage.db import make_engine, make_sessionmaker
 from talksocial.storage.reads import ReadStore
 
+#: Kakao's login and API hosts: always allowed Hosts; under either, the URLs the server returns
+#: name Kakao's own hosts over https (docs/reference/compatibility.md#kakao-hosts).
+KAKAO_AUTH_HOST = "kauth.kakao.com"
+KAKAO_API_HOST = "kapi.kakao.com"
+KAKAO_HOSTS = (KAKAO_AUTH_HOST, KAKAO_API_HOST)
+
 _NETLOC = re.compile(r"(?:\[([0-9a-f:.]+)\]|([a-z0-9][a-z0-9.\-]*))(?::[0-9]{1,5})?")
 
 
@@ -45,7 +51,7 @@ def host_allowed(config: Config, host: str) -> bool:
     address the server is bound to, and the `--allowed-hosts`."""
     if not host:
         return False
-    if is_loopback_name(host) or host == (config.bind_host or "").lower():
+    if is_loopback_name(host) or host == (config.bind_host or "").lower() or host in KAKAO_HOSTS:
         return True
     for allowed in config.allowed_hosts:
         allowed = allowed.lower()
@@ -61,7 +67,8 @@ def fallback_base_url(config: Config) -> str:
     host = config.bind_host or "127.0.0.1"
     if host in ("0.0.0.0", "::"):
         host = "127.0.0.1"
-    return f"http://{_shown(host)}:{config.bind_port}"
+    scheme = "https" if config.tls else "http"
+    return f"{scheme}://{_shown(host)}:{config.bind_port}"
 
 
 @dataclass
@@ -99,6 +106,23 @@ class ServerContext:
         if host_allowed(self.config, host_name(url.netloc)):
             return f"{url.scheme}://{url.netloc}"
         return fallback_base_url(self.config)
+
+    def _kakao_host(self, request: Request) -> bool:
+        return host_name(request.url.netloc) in KAKAO_HOSTS
+
+    def auth_base_url(self, request: Request) -> str:
+        """The login server's base (the OpenID issuer, authorize, token, JWKS): under a Kakao
+        Host `https://kauth.kakao.com`, else `base_url`."""
+        if self._kakao_host(request):
+            return f"https://{KAKAO_AUTH_HOST}"
+        return self.base_url(request)
+
+    def api_base_url(self, request: Request) -> str:
+        """The API server's base (userinfo, paging URLs): under a Kakao Host
+        `https://kapi.kakao.com`, else `base_url`."""
+        if self._kakao_host(request):
+            return f"https://{KAKAO_API_HOST}"
+        return self.base_url(request)
 
     def close(self) -> None:
         self.reads.close()

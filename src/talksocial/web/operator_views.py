@@ -31,6 +31,8 @@ def app_view(app: App) -> dict[str, Any]:
         "name": app.name,
         "rest_api_key": app.rest_api_key,
         "admin_key": app.admin_key,
+        "javascript_key": app.javascript_key,
+        "native_app_key": app.native_app_key,
         "client_secret": app.client_secret,
         "redirect_uris": json.loads(app.redirect_uris),
         "web_domains": json.loads(app.web_domains),
@@ -54,6 +56,8 @@ def account_view(session: Session, account: Account, *, full: bool = True) -> di
                 "profile_image_url": account.account_profile_image_url,
                 "thumbnail_url": account.account_thumbnail_url,
                 "email": account.email,
+                "email_valid": account.email_valid,
+                "email_verified": account.email_verified,
             }
             if account.has_account_profile
             else None

@@ -27,6 +27,8 @@ def export_world(session: Session) -> dict[str, Any]:
             "name": app.name,
             "rest_api_key": app.rest_api_key,
             "admin_key": app.admin_key,
+            "javascript_key": app.javascript_key,
+            "native_app_key": app.native_app_key,
         }
         if app.client_secret is not None:
             item["client_secret"] = app.client_secret
@@ -55,7 +57,7 @@ def export_world(session: Session) -> dict[str, Any]:
             profile["thumbnail_url"] = account.thumbnail_url
         item["profile"] = profile
         if account.has_account_profile:
-            acct = {
+            acct: dict[str, Any] = {
                 k: v
                 for k, v in (
                     ("nickname", account.account_nickname),
@@ -65,6 +67,11 @@ def export_world(session: Session) -> dict[str, Any]:
                 )
                 if v is not None
             }
+            # The defaults (true) are left out.
+            if not account.email_valid:
+                acct["email_valid"] = False
+            if not account.email_verified:
+                acct["email_verified"] = False
             item["account_profile"] = acct
         if account.password_hash is not None:
             item["password_hash"] = account.password_hash

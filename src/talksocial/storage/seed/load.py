@@ -23,7 +23,7 @@ from talksocial.storage.clock import now
 from talksocial.storage.ids import new_user_id, new_uuid
 from talksocial.storage.links import insert_link_rows
 from talksocial.storage.models import Account, App, Friendship, Link, MultiProfile
-from talksocial.storage.seed.validate import Known, parse_instant, validate_world
+from talksocial.storage.seed.validate import KEY_FIELDS, Known, parse_instant, validate_world
 from talksocial.storage.tokens import ACCESS_TOKEN_LIFETIME, put_seeded_token, seeded_token_digest
 
 _CHUNK = 500
@@ -35,8 +35,8 @@ def known_from_db(session: Session) -> Known:
     known = Known()
     for app in session.scalars(select(App)):
         known.apps[app.id] = json.loads(app.consent_items)
-        known.stored_app_keys[app.rest_api_key] = (app.id, "rest_api_key")
-        known.stored_app_keys[app.admin_key] = (app.id, "admin_key")
+        for key_field in KEY_FIELDS:
+            known.stored_app_keys[getattr(app, key_field)] = (app.id, key_field)
     known.accounts.update(session.scalars(select(Account.key)))
     for app_id, key, user_id, uuid, scopes in session.execute(
         select(Link.app_id, Account.key, Link.user_id, Link.uuid, Link.scopes).join(
@@ -94,26 +94,24 @@ def _load_apps(session: Session, raws: list[dict[str, Any]]) -> None:
         found = session.get(App, raw["id"])
         if found is None:
             app = App(id=raw["id"], name=f"App {raw['id']}")
-            app.rest_api_key = secrets.token_hex(16)
-            app.admin_key = secrets.token_hex(16)
+            for key_field in KEY_FIELDS:
+                setattr(app, key_field, secrets.token_hex(16))
             new_apps.append(app)
         else:
             # Keys may move between apps of the file: free the unique hashes first.
             app = found
-            app.rest_api_key_sha256 = f"moving-rest-{i}"
-            app.admin_key_sha256 = f"moving-admin-{i}"
+            for key_field in KEY_FIELDS:
+                setattr(app, f"{key_field}_sha256", f"moving-{key_field}-{i}")
         apps.append((app, raw))
     session.flush()
     session.add_all(new_apps)
     for app, raw in apps:
         if "name" in raw:
             app.name = raw["name"]
-        if raw.get("rest_api_key"):
-            app.rest_api_key = raw["rest_api_key"]
-        if raw.get("admin_key"):
-            app.admin_key = raw["admin_key"]
-        app.rest_api_key_sha256 = sha256_hex(app.rest_api_key)
-        app.admin_key_sha256 = sha256_hex(app.admin_key)
+        for key_field in KEY_FIELDS:
+            if raw.get(key_field):
+                setattr(app, key_field, raw[key_field])
+            setattr(app, f"{key_field}_sha256", sha256_hex(getattr(app, key_field)))
         app.client_secret = raw.get("client_secret")
         app.redirect_uris = json.dumps(list(raw.get("redirect_uris") or []))
         app.web_domains = json.dumps(list(raw.get("web_domains") or []))
@@ -304,6 +302,8 @@ def _account_values(raw: dict[str, Any], current_password_hash: str | None) -> d
     values["account_profile_image_url"] = acct.get("profile_image_url")
     values["account_thumbnail_url"] = acct.get("thumbnail_url")
     values["email"] = acct.get("email")
+    values["email_valid"] = bool(acct.get("email_valid", True))
+    values["email_verified"] = bool(acct.get("email_verified", True))
     if "password" in raw:
         # A new salt on every load would change the world on a reload: keep a matching hash.
         current = current_password_hash

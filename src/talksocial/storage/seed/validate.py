@@ -20,8 +20,10 @@ from talksocial.storage.seed.parse import SeedError
 #: Bound on `expires_in` (about 3,000 years either way), so that it always makes a date.
 _MAX_EXPIRES_IN = 10**11
 
-APP_FIELDS = {"id", "name", "rest_api_key", "admin_key", "client_secret", "redirect_uris",
-              "web_domains", "message_templates", "message_limits",
+#: An app's keys: each unique among every key of every app.
+KEY_FIELDS = ("rest_api_key", "admin_key", "javascript_key", "native_app_key")
+APP_FIELDS = {"id", "name", *KEY_FIELDS, "client_secret", "redirect_uris", "web_domains",
+              "message_templates", "message_limits",
               "consent_items"}
 ACCOUNT_FIELDS = {"key", "talk_user", "profile", "account_profile", "multi_profiles", "friends",
                   "password", "password_hash"}
@@ -143,7 +145,7 @@ def validate_apps(apps: list[Any], known: Known) -> None:
             raise SeedError(f"{p}.id", f"duplicate app id {app_id}")
         known.app_paths[app_id] = p
         _opt(app, "name", str, p)
-        for key_field in ("rest_api_key", "admin_key"):
+        for key_field in KEY_FIELDS:
             value = _opt(app, key_field, str, p)
             if value is not None:
                 if not value:
@@ -241,10 +243,15 @@ def validate_accounts(
             _opt(profile, name, str, f"{p}.profile")
         acct = _opt(account, "account_profile", dict, p) or {}
         _allowed_keys(
-            acct, {"nickname", "profile_image_url", "thumbnail_url", "email"}, f"{p}.account_profile"
+            acct,
+            {"nickname", "profile_image_url", "thumbnail_url", "email", "email_valid",
+             "email_verified"},
+            f"{p}.account_profile",
         )
         for name in ("nickname", "profile_image_url", "thumbnail_url", "email"):
             _opt(acct, name, str, f"{p}.account_profile")
+        for name in ("email_valid", "email_verified"):
+            _opt(acct, name, bool, f"{p}.account_profile")
         _opt(account, "password", str, p)
         pw_hash = _opt(account, "password_hash", str, p)
         if pw_hash is not None and not is_password_hash(pw_hash):
