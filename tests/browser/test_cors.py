@@ -62,10 +62,10 @@ FETCH = """async ([url, token]) => {
 
 
 def test_a_registered_page_reads_the_talk_api_and_another_cannot(
-    make_server: Callable[..., LiveServer], pages: Callable[[], str], browser_context: Any
+    make_live_server: Callable[..., LiveServer], pages: Callable[[], str], browser_context: Any
 ) -> None:
     registered, other = pages(), pages()
-    server = make_server(seed=world(
+    server = make_live_server(seed=world(
         [app(1, web_domains=[registered])], [account("ryan", "Ryan")],
         [link(1, "ryan", 11)], [token(1, "ryan", "tok-ryan")],
     ))

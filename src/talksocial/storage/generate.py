@@ -685,15 +685,21 @@ def _generate_in(
 def _write_world(writer: _Writer, plan: _Plan) -> list[dict[str, Any]]:
     options = plan.options
     n = options.accounts
+    # The JavaScript and native app keys follow from the REST API key (no draw of the random
+    # stream, so the rest of a seed's world stays as it was before apps had them).
     writer.write(
         "apps",
         ("id", "name", "rest_api_key", "rest_api_key_sha256", "admin_key", "admin_key_sha256",
+         "javascript_key", "javascript_key_sha256", "native_app_key", "native_app_key_sha256",
          "client_secret", "redirect_uris", "consent_items"),
         [
             (app.id, app.name, app.rest_api_key, sha256_hex(app.rest_api_key), app.admin_key,
-             sha256_hex(app.admin_key), app.client_secret,
+             sha256_hex(app.admin_key), js_key, sha256_hex(js_key), native_key,
+             sha256_hex(native_key), app.client_secret,
              json.dumps(["http://localhost:3000/oauth/callback"]), json.dumps(app.items))
             for app in plan.apps
+            for js_key, native_key in [(sha256_hex("javascript:" + app.rest_api_key)[:32],
+                                        sha256_hex("native:" + app.rest_api_key)[:32])]
         ],
     )
     acct_rng = _rng(options.seed, "account-profiles")
