@@ -58,6 +58,18 @@ def send_with(base_url: str) -> Any:
     return send
 
 
+def control_with(base_url: str) -> Any:
+    """The control plane of the server under test (open: loopback, no operator token)."""
+    client = httpx.Client(base_url=base_url, timeout=120.0)
+
+    def control(method: str, path: str, body: Any) -> tuple[int, Any]:
+        r = client.request(method, path, json=body) if body is not None else \
+            client.request(method, path)
+        return r.status_code, r.json()
+
+    return control
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
     parser.add_argument("--runs", type=int, default=3)
@@ -92,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         # The limit serves the bytes of this server's own friends page (same host and port in
         # its URLs): capture them, then check every request answers 200 with expected counts.
         send = send_with(srv.base_url)
+        control = control_with(srv.base_url)
+        if any(r.clears_inbox for r in requests):
+            scenarios.prepare(world, control)
         friends = next(r for r in requests if r.name == "friends")
         status, body = send(friends)
         assert status == 200, body
@@ -106,15 +121,22 @@ def main(argv: list[str] | None = None) -> int:
             # Round-robin, rotated each round, so slow drifts of the machine hit all alike.
             order = requests[round_no % len(requests):] + requests[: round_no % len(requests)]
             for req in order:
+                if req.clears_inbox:
+                    scenarios.clear_inbox(control)
                 result = wrk.run(srv.base_url + req.path, scripts[req.name],
                                  seconds=args.seconds, log=wrk_log)
                 if result.non_2xx or result.socket_errors:
                     raise RuntimeError(f"{req.name}: {result.non_2xx} non-2xx answers, "
                                        f"{result.socket_errors} socket errors (see {wrk_log})")
-                runs[req.name].append({"round": round_no, **result.as_dict()})
+                run = {"round": round_no, **result.as_dict()}
+                if req.messages:
+                    run["messages_per_s"] = result.requests_per_s * req.messages
+                runs[req.name].append(run)
+                extra = (f"  ({result.requests_per_s * req.messages:,.0f} messages/s)"
+                         if req.messages else "")
                 print(f"  round {round_no + 1}/{args.runs}  {req.name:<22} "
                       f"{result.requests_per_s:>9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
-                      f"p99 {result.p99_ms:6.2f} ms", flush=True)
+                      f"p99 {result.p99_ms:6.2f} ms{extra}", flush=True)
     finally:
         srv.stop()
     if "Traceback" in srv.log():
@@ -160,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 "method": req.method,
                 "path": req.path if req.name != "profiles" else req.path + " (form body)",
                 "groups": list(req.groups),
+                "messages_per_request": req.messages,
                 "median": by_name[req.name],
                 "runs": runs[req.name],
             }

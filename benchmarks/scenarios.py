@@ -12,15 +12,34 @@ from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks.limit_app import LIMIT_PATH
-from benchmarks.world import World
+from benchmarks.world import World, message_receivers
 
 LIMIT = 100
+#: The send scenario's receivers: Kakao's most per call.
+RECEIVERS = 5
+SEND_PATH = "/v1/api/talk/friends/message/default/send"
+#: Daily message limits high enough that a benchmark never meets them (the largest an app may
+#: set, docs/reference/messages.md#limits).
+NO_LIMITS = {name: 10**9 for name in ("per_sender", "per_receiver", "per_pair", "per_app")}
+SEND_TEMPLATE = {
+    "object_type": "feed",
+    "content": {
+        "title": "Strawberry cheesecake",
+        "description": "#cake #strawberry",
+        "image_url": "http://localhost:3000/images/cake.png",
+        "link": {"web_url": "http://localhost:3000/cake",
+                 "mobile_web_url": "http://localhost:3000/cake"},
+    },
+    "social": {"like_count": 286, "comment_count": 45},
+    "buttons": [{"title": "Open", "link": {"web_url": "http://localhost:3000/cake"}}],
+}
 
 
 @dataclass(frozen=True)
 class Expect:
     """What a 200 answer must hold: a friends page's element and total counts, a profile's id,
-    the profiles' target count and viewer, or the limit's bytes (those of `same_as`)."""
+    the profiles' target count and viewer, the limit's bytes (those of `same_as`), or a send's
+    successful receivers (all of them, no `failure_info`)."""
 
     kind: str
     elements: int = 0
@@ -28,6 +47,7 @@ class Expect:
     user_id: int = 0
     targets: int = 0
     same_as: str = ""
+    receivers: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,12 @@ class BenchRequest:
     expect: Expect
     body: str | None = None
     groups: tuple[str, ...] = field(default=())
+    #: A write that stores what it sends (the inbox): `make bench` empties the inbox before
+    #: each of its runs, so that every run starts alike.
+    clears_inbox: bool = False
+    #: How many messages one request delivers (messages per second = requests per second x
+    #: this).
+    messages: int = 0
 
     def lua(self) -> str:
         """A wrk script sending this request (the path is part of the URL given to wrk)."""
@@ -86,6 +112,13 @@ def build_requests(world: World) -> list[BenchRequest]:
             "viewer_id_type": "user_id",
         }
     )
+    send_form = urlencode(
+        {
+            "receiver_uuids": json.dumps(message_receivers(world, middle, RECEIVERS),
+                                         separators=(",", ":")),
+            "template_object": json.dumps(SEND_TEMPLATE, separators=(",", ":")),
+        }
+    )
     return [
         BenchRequest("friends", f"friends page ({middle:,} friends, offset 0)", "GET",
                      friends_path(0), bearer(middle), page(middle), groups=("main", "lists")),
@@ -110,7 +143,38 @@ def build_requests(world: World) -> list[BenchRequest]:
                      friends_path(0), bearer(small), page(small), groups=("lists",)),
         BenchRequest("list_large", f"friends page ({large:,} friends)", "GET",
                      friends_path(0), bearer(large), page(large), groups=("lists",)),
+        BenchRequest("send_friends", f"send to {RECEIVERS} friends (feed template, POST form)",
+                     "POST", SEND_PATH,
+                     {**bearer(middle), "Content-Type": "application/x-www-form-urlencoded"},
+                     Expect("sent", receivers=RECEIVERS), body=send_form,
+                     groups=("messages",), clears_inbox=True, messages=RECEIVERS),
     ]
+
+
+def prepare(world: World, control: Callable[[str, str, Any], tuple[int, Any]]) -> None:
+    """Through the control plane of the server under test (`control(method, path, json)`):
+    the app's daily message limits out of the way, the sender's agreement to `talk_message`
+    (a generated world's owner agreed with a probability), an empty inbox. Idempotent."""
+    app = f"/_talksocial/apps/{world.app_id}"
+    status, found = control("GET", app, None)
+    assert status == 200, f"control plane: GET {app}: HTTP {status}: {found}"
+    if found.get("message_limits") != NO_LIMITS:
+        status, body = control("PATCH", app, {"message_limits": NO_LIMITS})
+        assert status == 200, f"control plane: message_limits: HTTP {status}: {body}"
+    middle = sorted(world.owners)[len(world.owners) // 2]
+    link = f"/_talksocial/links/{world.app_id}/{world.owners[middle]['account_key']}"
+    status, found = control("GET", link, None)
+    assert status == 200, f"control plane: GET {link}: HTTP {status}: {found}"
+    if "talk_message" not in found["scopes"]:
+        status, body = control("PUT", link + "/scopes",
+                               {"scopes": [*found["scopes"], "talk_message"]})
+        assert status == 200, f"control plane: scopes: HTTP {status}: {body}"
+    clear_inbox(control)
+
+
+def clear_inbox(control: Callable[[str, str, Any], tuple[int, Any]]) -> None:
+    status, body = control("DELETE", "/_talksocial/messages", None)
+    assert status == 200, f"control plane: DELETE messages: HTTP {status}: {body}"
 
 
 def check(
@@ -132,6 +196,11 @@ def check(
             assert got == (exp.elements, exp.total_count), f"{req.name}: {got}"
         elif exp.kind == "profile":
             assert data["id"] == exp.user_id and "nickName" in data, f"{req.name}: {data}"
+        elif exp.kind == "sent":
+            got_receivers = data.get("successful_receiver_uuids", [])
+            assert len(got_receivers) == exp.receivers and "failure_info" not in data, (
+                f"{req.name}: {data}"
+            )
         elif exp.kind == "profiles":
             assert len(data["targets"]) == exp.targets, f"{req.name}: {len(data['targets'])}"
             assert "viewer" in data and all("nickname" in t for t in data["targets"]), req.name

@@ -132,6 +132,27 @@ def _generate(directory: Path, spec: WorldSpec, log: Any) -> World:
     )
 
 
+def message_receivers(world: World, sender_friends: int, count: int = 5) -> list[str]:
+    """`count` uuids the hub owner with `sender_friends` listable friends may message: friends
+    of it whose link agreed to `talk_message` and accepts the app's messages (about 70% of a
+    generated world's links agreed; docs/reference/messages.md#receivers)."""
+    path = world.database_url.removeprefix("sqlite:///")
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute(
+            "SELECT fr.uuid FROM friend_rows fr JOIN links l "
+            "ON l.app_id = fr.app_id AND l.account_id = fr.friend_id "
+            "WHERE fr.app_id = ? AND fr.owner_id = ? AND l.accepts_messages "
+            "AND l.scopes LIKE '%\"talk_message\"%' ORDER BY fr.friend_id LIMIT ?",
+            (world.app_id, world.owners[sender_friends]["account_id"], count),
+        ).fetchall()
+    finally:
+        con.close()
+    if len(rows) < count:
+        raise RuntimeError(f"the world holds {len(rows)} friends to message, not {count}")
+    return [str(r[0]) for r in rows]
+
+
 def _manifest_path(directory: Path) -> Path:
     return directory / "world.json"
 

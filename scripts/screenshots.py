@@ -8,6 +8,7 @@ throwaway database, drives headless Debian chromium through Playwright, and stop
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -22,6 +23,45 @@ sys.path.insert(0, str(ROOT))  # the browser settings the tests use
 from tests.support.browser import chromium_context, chromium_missing  # noqa: E402
 
 from talksocial.serving import ServerProcess  # noqa: E402
+
+
+def send_messages(base: str) -> None:
+    """Three messages from Muzi to Apeach through the Message API, their images the server's
+    own avatars (the console loads images from loopback only)."""
+    image = base + "/_talksocial/avatars/{}.svg"
+    site = "http://localhost:3000"
+
+    def link(path: str) -> dict[str, str]:
+        return {"web_url": site + path, "mobile_web_url": site + path}
+
+    templates: list[dict[str, object]] = [
+        {"object_type": "feed",
+         "content": {"title": "Strawberry cheesecake", "description": "#cake #strawberry",
+                     "image_url": image.format("cake"), "link": link("/cake")},
+         "social": {"like_count": 286, "comment_count": 45, "shared_count": 845},
+         "buttons": [{"title": "Open on the web", "link": link("/cake")},
+                     {"title": "Open in the app", "link": link("/cake/app")}]},
+        {"object_type": "commerce",
+         "content": {"title": "Ryan's pillow, now on sale", "image_url": image.format("pillow"),
+                     "link": link("/pillow")},
+         "commerce": {"product_name": "Ryan pillow", "regular_price": 208800,
+                      "discount_price": 146160, "discount_rate": 30,
+                      "currency_unit": "₩", "currency_unit_position": 1},
+         "buttons": [{"title": "Buy", "link": link("/pillow/buy")}]},
+        {"object_type": "list", "header_title": "WEEKLY MAGAZINE",
+         "header_link": link("/magazine"),
+         "contents": [{"title": title, "description": kind, "image_url": image.format(kind),
+                       "link": link("/magazine/" + kind)}
+                      for title, kind in (("Enjoying a weekend", "culture"),
+                                          ("A lunch to remember", "food"),
+                                          ("Walking the hills", "travel"))],
+         "buttons": [{"title": "Read the magazine", "link": link("/magazine")}]},
+    ]
+    for template in templates:
+        httpx.post(base + "/v1/api/talk/friends/message/default/send",
+                   headers={"Authorization": "Bearer demo-access-token"},
+                   data={"template_object": json.dumps(template),
+                         "receiver_uuids": '["abcdefg0001"]'}).raise_for_status()
 
 
 def shoot(base: str, out: Path, profile: Path) -> list[Path]:
@@ -52,6 +92,11 @@ def shoot(base: str, out: Path, profile: Path) -> list[Path]:
         page.click("#send")
         page.wait_for_selector("#response-body")
         snap("console-rest-api-test", full=True)
+
+        # The Kakao Talk view: Muzi sends Apeach a feed, a commerce and a list message.
+        send_messages(base)
+        page.goto(base + "/console/accounts/apeach/talk")
+        snap("console-talk", full=True)
 
         # A fault rule, then a call that meets it, so that the journal shows both.
         page.goto(base + "/console/faults")

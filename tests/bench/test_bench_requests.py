@@ -10,6 +10,8 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from benchmarks import scenarios, wrk
@@ -40,6 +42,15 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
         assert "Traceback" not in server.log(), server.log()
 
 
+def _control(server: LiveServer) -> Callable[[str, str, Any], tuple[int, Any]]:
+    def control(method: str, path: str, body: Any) -> tuple[int, Any]:
+        r = server.request(method, path, json=body) if body is not None else \
+            server.request(method, path)
+        return r.status_code, r.json()
+
+    return control
+
+
 def _send(server: LiveServer) -> Callable[[scenarios.BenchRequest], tuple[int, bytes]]:
     def send(req: scenarios.BenchRequest) -> tuple[int, bytes]:
         r = server.request(req.method, req.path, **req.httpx_args())
@@ -55,8 +66,9 @@ def test_every_benchmark_request_answers_200_with_the_expected_counts(
     requests = scenarios.build_requests(world)
     assert [r.name for r in requests] == [
         "friends", "friends_deep", "friends_nickname_desc", "talk_profile", "profiles",
-        "limit", "list_small", "list_large",
+        "limit", "list_small", "list_large", "send_friends",
     ]
+    scenarios.prepare(world, _control(server))  # as `make bench` does before the check
     send = _send(server)
     friends = requests[0]
     status, body = send(friends)
@@ -79,6 +91,31 @@ def test_every_benchmark_request_answers_200_with_the_expected_counts(
     assert [t["user_id"] for t in profiles["targets"]] == world.target_user_ids
     assert profiles["viewer"]["user_id"] == world.viewer_user_id
     assert bodies["limit"] == bodies["friends"]
+    sent = json.loads(bodies["send_friends"])
+    receivers = json.loads(
+        parse_qs(requests[-1].body or "")["receiver_uuids"][0]
+    )
+    assert sent == {"successful_receiver_uuids": receivers} and len(receivers) == 5
+    inbox = server.get("/_talksocial/messages").json()
+    assert inbox["total_count"] == 5
+    assert {m["endpoint"] for m in inbox["messages"]} == {scenarios.SEND_PATH}
+
+
+def test_the_send_scenario_sends_to_5_friends_each_time(bench: Bench) -> None:
+    """The send is repeatable (limits out of the way, the inbox emptied between runs) and each
+    call delivers to all 5 receivers."""
+    world, server, _ = bench
+    send_friends = next(r for r in scenarios.build_requests(world) if r.name == "send_friends")
+    assert send_friends.clears_inbox and send_friends.messages == 5
+    control = _control(server)
+    scenarios.prepare(world, control)  # a second time: idempotent
+    assert server.get(f"/_talksocial/apps/{world.app_id}").json()["message_limits"] == (
+        scenarios.NO_LIMITS)
+    for _ in range(3):
+        scenarios.check([send_friends], _send(server))
+    assert server.get("/_talksocial/messages").json()["total_count"] == 15
+    scenarios.clear_inbox(control)
+    assert server.get("/_talksocial/messages").json()["total_count"] == 0
 
 
 def test_a_wrong_expectation_is_caught(bench: Bench) -> None:
@@ -133,3 +170,28 @@ def test_wrk_report_parsing() -> None:
     assert (run.requests, run.non_2xx, run.requests_per_s, run.seconds) == (31000, 3, 6200.5, 5.0)
     with pytest.raises(ValueError):
         wrk.parse("unable to connect to 127.0.0.1:1 Connection refused")
+
+
+def test_the_report_shows_messages_per_second_and_keeps_the_send_out_of_the_read_targets(
+) -> None:
+    from benchmarks import report
+
+    def median(rps: float, p99: float) -> dict[str, float]:
+        return {"requests_per_s": rps, "p50_ms": 1.0, "p99_ms": p99}
+
+    by_name = {name: median(1000.0, 10.0) for name in (
+        "friends", "friends_deep", "friends_nickname_desc", "talk_profile", "profiles", "limit",
+        "list_small", "list_large")}
+    by_name["send_friends"] = median(300.0, 180.0)
+    targets = report.targets(by_name)
+    assert targets[-1]["met"] and "send_friends" not in targets[-1]["shown"]
+    data = {
+        "scenarios": [
+            {"name": n, "label": n, "median": m,
+             "messages_per_request": 5 if n == "send_friends" else 0}
+            for n, m in by_name.items()
+        ],
+        "targets": targets,
+    }
+    text = report.table(data)
+    assert "send_friends: 1,500 messages/s (300 requests/s x 5), p99 180.00 ms" in text

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from talksocial.storage.models import Account, App, Friendship, Link, MultiProfile
+from talksocial.storage.models import Account, App, Friendship, Link, Message, MultiProfile
 
 PAGE_SIZE = 50
 
@@ -245,3 +245,85 @@ def link(s: Session, app_id: int, account_key: str) -> LinkView | None:
         return None
     found = links(s, app_id=app_id, account_id=account.id, limit=1)[0]
     return found[0] if found else None
+
+
+# --- the Kakao Talk view (console/talk.py) ------------------------------------------------------
+
+#: The newest messages a chat shows.
+CHAT_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """One chat of an account: with itself ("to me", `key` is the account's own key) or with
+    another account, the messages either sent the other."""
+
+    key: str
+    nickname: str
+    thumbnail_url: str | None
+    count: int
+    last_at: float
+    to_me: bool
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    id: int
+    incoming: bool
+    sender_key: str
+    sender_nickname: str
+    sender_thumbnail_url: str | None
+    app_id: int
+    app_name: str
+    endpoint: str
+    template_object: str
+    sent_at: float
+
+
+def chats(s: Session, account_id: int) -> list[ChatView]:
+    """The account's chats, the most recent first."""
+    other = case((Message.sender_id == account_id, Message.receiver_id),
+                 else_=Message.sender_id).label("other")
+    grouped = (
+        select(other, func.count().label("n"), func.max(Message.sent_at).label("last"),
+               func.max(Message.id).label("last_id"))
+        .where(or_(Message.sender_id == account_id, Message.receiver_id == account_id))
+        .group_by(other)
+        .subquery()
+    )
+    rows = s.execute(
+        select(Account.key, Account.nickname, Account.thumbnail_url, grouped.c.n,
+               grouped.c.last, Account.id)
+        .join(grouped, grouped.c.other == Account.id)
+        .order_by(grouped.c.last_id.desc())
+    )
+    return [ChatView(k, n, t, int(c), float(last), other_id == account_id)
+            for k, n, t, c, last, other_id in rows]
+
+
+def chat_messages(s: Session, account_id: int, other_id: int,
+                  limit: int = CHAT_SIZE) -> tuple[list[ChatMessage], int]:
+    """The newest messages of one chat, oldest first, and how many the chat holds."""
+    if other_id == account_id:
+        where = and_(Message.sender_id == account_id, Message.receiver_id == account_id)
+    else:
+        where = or_(
+            and_(Message.sender_id == account_id, Message.receiver_id == other_id),
+            and_(Message.sender_id == other_id, Message.receiver_id == account_id),
+        )
+    total = s.scalar(select(func.count()).select_from(Message).where(where)) or 0
+    rows = s.execute(
+        select(Message, App.name, Account.key, Account.nickname, Account.thumbnail_url)
+        .join(App, App.id == Message.app_id)
+        .join(Account, Account.id == Message.sender_id)
+        .where(where)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    found = [
+        ChatMessage(m.id, m.sender_id != account_id, key, nickname, thumb, m.app_id, app_name,
+                    m.endpoint, m.template_object, m.sent_at)
+        for m, app_name, key, nickname, thumb in rows
+    ]
+    found.reverse()
+    return found, total

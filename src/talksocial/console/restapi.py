@@ -34,6 +34,8 @@ class Param:
     placeholder: str = ""
     choices: tuple[str, ...] = ()
     default: str = ""
+    #: A JSON editor (a textarea) rather than one line.
+    textarea: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,88 @@ APIS: tuple[Api, ...] = (
         (Param("scopes", '["friends"]'),), group="Kakao Login"),
     Api("me", "Retrieve user information", "/v2/user/me", ("GET", "POST"), "bearer",
         (Param("secure_resource", choices=("", "true", "false")),), group="Kakao Login"),
+)
+
+_SITE = "http://localhost:3000"
+
+
+def _link(path: str) -> dict[str, str]:
+    return {"web_url": _SITE + path, "mobile_web_url": _SITE + path}
+
+
+#: The template editor's samples, one per template type (docs/reference/messages.md), on the
+#: demo world's registered web domain.
+SAMPLES: dict[str, dict[str, Any]] = {
+    "feed": {
+        "object_type": "feed",
+        "content": {"title": "Strawberry cheesecake", "description": "#cake #strawberry",
+                    "image_url": _SITE + "/images/cake.png", "link": _link("/cake")},
+        "social": {"like_count": 286, "comment_count": 45, "shared_count": 845},
+        "buttons": [{"title": "Open on the web", "link": _link("/cake")}],
+    },
+    "list": {
+        "object_type": "list",
+        "header_title": "WEEKLY MAGAZINE",
+        "header_link": _link("/magazine"),
+        "contents": [
+            {"title": "Enjoying a weekend", "description": "Culture",
+             "image_url": _SITE + "/images/1.png", "link": _link("/magazine/1")},
+            {"title": "A lunch to remember", "description": "Food",
+             "image_url": _SITE + "/images/2.png", "link": _link("/magazine/2")},
+        ],
+    },
+    "location": {
+        "object_type": "location",
+        "content": {"title": "Kakao Pangyo office", "description": "Come and see us",
+                    "image_url": _SITE + "/images/office.png", "link": _link("/office")},
+        "address": "166 Pangyoyeok-ro, Bundang-gu, Seongnam-si",
+        "address_title": "Kakao Pangyo Agit",
+    },
+    "commerce": {
+        "object_type": "commerce",
+        "content": {"title": "Ryan's pillow, now on sale",
+                    "image_url": _SITE + "/images/pillow.png", "link": _link("/pillow")},
+        "commerce": {"product_name": "Ryan pillow", "regular_price": 208800,
+                     "discount_price": 146160, "discount_rate": 30},
+    },
+    "text": {"object_type": "text", "text": "Hello from the REST API Test tool",
+             "link": _link("/"), "button_title": "Open"},
+    "calendar": {
+        "object_type": "calendar", "id_type": "event", "id": "evt-42",
+        "content": {"title": "Team dinner", "description": "At the usual place",
+                    "link": _link("/dinner")},
+    },
+}
+
+
+def sample_json(kind: str) -> str:
+    return json.dumps(SAMPLES[kind], indent=2, ensure_ascii=False)
+
+
+_TEMPLATE = Param("template_object", default=sample_json("text"), textarea=True)
+_RECEIVERS = Param("receiver_uuids", '["abcdefg0001"]', default='["abcdefg0001"]')
+_TEMPLATE_ID = Param("template_id", "5678", default="5678")
+_TEMPLATE_ARGS = Param("template_args", '{"name": "Apeach"}', default='{"name": "Apeach"}')
+_SCRAP_ID = Param("template_id", "(optional) 1234")
+_SCRAP_ARGS = Param("template_args", '(optional) {"name": "Apeach"}')
+_REQUEST_URL = Param("request_url", _SITE, default=_SITE + "/")
+
+APIS += (
+    Api("memo-default", "Send to me (default template)", "/v2/api/talk/memo/default/send",
+        ("POST",), "bearer", (_TEMPLATE,), group="Talk Message"),
+    Api("memo-custom", "Send to me (custom template)", "/v2/api/talk/memo/send", ("POST",),
+        "bearer", (_TEMPLATE_ID, _TEMPLATE_ARGS), group="Talk Message"),
+    Api("memo-scrap", "Send to me (scrap)", "/v2/api/talk/memo/scrap/send", ("POST",),
+        "bearer", (_REQUEST_URL, _SCRAP_ID, _SCRAP_ARGS), group="Talk Message"),
+    Api("friends-default", "Send to friends (default template)",
+        "/v1/api/talk/friends/message/default/send", ("POST",), "bearer",
+        (_RECEIVERS, _TEMPLATE), group="Talk Message"),
+    Api("friends-custom", "Send to friends (custom template)",
+        "/v1/api/talk/friends/message/send", ("POST",), "bearer",
+        (_RECEIVERS, _TEMPLATE_ID, _TEMPLATE_ARGS), group="Talk Message"),
+    Api("friends-scrap", "Send to friends (scrap)", "/v1/api/talk/friends/message/scrap/send",
+        ("POST",), "bearer", (_RECEIVERS, _REQUEST_URL, _SCRAP_ID, _SCRAP_ARGS),
+        group="Talk Message"),
 )
 APIS_BY_ID = {api.id: api for api in APIS}
 
@@ -129,8 +213,12 @@ def _form_state(con: Console, api: Api) -> dict[str, str]:
         "method": source.get("method", api.methods[0]),
         "ka_lang": source.get("ka_lang", ""),
     }
+    sample = con.request.query_params.get("sample", "")
     for param in api.params:
-        state["p_" + param.name] = source.get("p_" + param.name, param.default)
+        default = param.default
+        if param.name == "template_object" and sample in SAMPLES:
+            default = sample_json(sample)
+        state["p_" + param.name] = source.get("p_" + param.name, default)
     return state
 
 
@@ -146,7 +234,7 @@ async def _render(
         state["app"] = str(apps[0].id)
     return con.render(
         "rest_api_test.html", status_code=status_code, apis=APIS, api=api, state=state,
-        apps=apps, account_keys=keys, result=result, error=error,
+        apps=apps, account_keys=keys, result=result, error=error, samples=list(SAMPLES),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from talksocial.console import avatars, ops, restapi, views
+from talksocial.console import avatars, ops, restapi, talk, views
 
 
 def routes() -> list[Route]:
@@ -20,6 +20,7 @@ def routes() -> list[Route]:
         Route("/console/accounts", views.accounts, methods=["GET"]),
         Route("/console/accounts", views.create_account, methods=["POST"]),
         Route("/console/accounts/{key}", views.account_page, methods=["GET"]),
+        Route("/console/accounts/{key}/talk", talk.talk_page, methods=["GET"]),
         Route("/console/accounts/{key}/profile", views.save_profile, methods=["POST"]),
         Route("/console/accounts/{key}/delete", views.delete_account, methods=["POST"]),
         Route("/console/accounts/{key}/friends", views.save_friend, methods=["POST"]),

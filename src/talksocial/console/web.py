@@ -95,7 +95,16 @@ def image(url: str | None, seed: str) -> dict[str, str]:
     return {"src": fallback, "fallback": fallback}
 
 
+def host_of(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url[:60]
+    except ValueError:
+        return url[:60]
+
+
 _env.globals["image"] = image
+_env.globals["loopback"] = is_loopback_url
+_env.filters["host"] = host_of
 _env.filters["urlpart"] = lambda value: quote(str(value), safe="")
 
 

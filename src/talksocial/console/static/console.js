@@ -9,3 +9,10 @@
     if (img.complete && img.naturalWidth === 0) { fallBack(img); }
   });
 })();
+// A message card's image that cannot load is left out, as Kakao Talk leaves it out.
+(function () {
+  document.querySelectorAll("img[data-image-url]").forEach(function (img) {
+    img.addEventListener("error", function () { img.classList.add("broken"); });
+    if (img.complete && img.naturalWidth === 0) { img.classList.add("broken"); }
+  });
+})();
