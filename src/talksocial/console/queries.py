@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from talksocial.storage.models import Account, App, Friendship, Link, Message, MultiProfile
+from talksocial.storage.models import (
+    Account,
+    App,
+    Friendship,
+    Link,
+    Message,
+    MessageTemplate,
+    MultiProfile,
+)
 
 PAGE_SIZE = 50
 
@@ -26,6 +34,8 @@ class AppView:
     redirect_uris: list[str]
     consent_items: dict[str, str]
     link_count: int = 0
+    #: The app's daily message limit overrides (names missing: Kakao's default).
+    message_limits: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,15 @@ class LinkView:
     scopes: list[str]
     connected_at: float
     consent_items: dict[str, str]
+    accepts_messages: bool = True
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    """One of an app's custom message templates: its id and its template object as JSON."""
+
+    id: int
+    json: str
 
 
 @dataclass
@@ -101,6 +120,7 @@ def _app_view(app: App, link_count: int = 0) -> AppView:
         redirect_uris=list(json.loads(app.redirect_uris)),
         consent_items=dict(json.loads(app.consent_items)),
         link_count=link_count,
+        message_limits=dict(json.loads(app.message_limits or "{}")),
     )
 
 
@@ -230,6 +250,7 @@ def links(
         LinkView(
             link.app_id, app_name, key, nickname, link.user_id, link.uuid,
             list(json.loads(link.scopes)), link.connected_at, dict(json.loads(items)),
+            bool(link.accepts_messages),
         )
         for link, app_name, items, key, nickname in rows
     ], total
@@ -245,6 +266,18 @@ def link(s: Session, app_id: int, account_key: str) -> LinkView | None:
         return None
     found = links(s, app_id=app_id, account_id=account.id, limit=1)[0]
     return found[0] if found else None
+
+
+def message_templates(s: Session, app_id: int) -> list[TemplateView]:
+    return [
+        TemplateView(row.template_id,
+                     json.dumps(json.loads(row.template_object), indent=2, ensure_ascii=False))
+        for row in s.scalars(
+            select(MessageTemplate)
+            .where(MessageTemplate.app_id == app_id)
+            .order_by(MessageTemplate.template_id)
+        )
+    ]
 
 
 # --- the Kakao Talk view (console/talk.py) ------------------------------------------------------

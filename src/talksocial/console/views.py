@@ -31,9 +31,10 @@ from talksocial.console.web import (
     render_html,
     set_cookie,
 )
+from talksocial.domain.messages import DEFAULT_LIMITS, LIMIT_NAMES
 from talksocial.storage import accounts as accounts_store
 from talksocial.storage import apps as apps_store
-from talksocial.storage import clock, friends, profiles
+from talksocial.storage import clock, friends, message_templates, profiles
 from talksocial.storage import links as links_store
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.errors import InvalidInput, NotFound, StorageError
@@ -63,6 +64,12 @@ OK_MESSAGES = {
     "faults-cleared": "Every fault rule removed.",
     "clock-set": "Clock set.",
     "journal-cleared": "Journal cleared.",
+    "limits-saved": "Daily message limits saved.",
+    "template-created": "Message template created.",
+    "template-replaced": "Message template replaced.",
+    "template-deleted": "Message template deleted.",
+    "messages-accepted": "The account accepts this app's messages again.",
+    "messages-refused": "The account refuses this app's messages.",
 }
 
 
@@ -212,19 +219,137 @@ async def apps(con: Console) -> Response:
 
 @page
 async def app_page(con: Console) -> Response:
+    return await _app_page(con)
+
+
+async def _app_page(
+    con: Console, error: str | None = None, status_code: int = 200,
+    limits_typed: dict[str, str] | None = None, draft: dict[str, str] | None = None,
+) -> Response:
+    """The app page; after a refused write, with the error and what was typed (`limits_typed`:
+    the limits form; `draft`: a template form, its `id` and `text`, and `for`: "new" or the id
+    of the template being replaced)."""
     app_id = int_or_none(str(con.request.path_params["app_id"]))
 
     def load(s: Session) -> Any:
         found = queries.app(s, app_id) if app_id is not None else None
         if found is None:
             return None
-        return found, *queries.links(s, app_id=found.id)
+        return found, *queries.links(s, app_id=found.id), queries.message_templates(s, found.id)
 
     loaded = await read(con, load)
     if loaded is None:
         return not_found(con, "No such app.")
-    found, links, total = loaded
-    return con.render("app.html", app=found, links=links, total=total)
+    found, links, total, templates = loaded
+    if limits_typed is None:
+        limits_typed = {name: str(found.message_limits[name]) if name in found.message_limits
+                        else "" for name in LIMIT_NAMES}
+    return con.render(
+        "app.html", status_code=status_code, app=found, links=links, total=total,
+        limit_names=LIMIT_NAMES, default_limits=DEFAULT_LIMITS, limits_typed=limits_typed,
+        templates=templates, draft=draft or {}, ok=ok_message(con.request), error=error,
+    )
+
+
+def app_url(app_id: int, ok: str, anchor: str = "") -> str:
+    return f"/console/apps/{app_id}?ok={ok}" + (f"#{anchor}" if anchor else "")
+
+
+async def _app_write(
+    con: Console, fn: Callable[[Session], Any], ok: str, anchor: str,
+    limits_typed: dict[str, str] | None = None, draft: dict[str, str] | None = None,
+) -> Response:
+    app_id = int_or_none(str(con.request.path_params["app_id"]))
+    if app_id is None:
+        return not_found(con, "No such app.")
+    try:
+        await write(con, fn)
+    except StorageError as exc:
+        return await _app_page(con, error=str(exc), status_code=http_status(exc),
+                               limits_typed=limits_typed, draft=draft)
+    return redirect(app_url(app_id, ok, anchor))
+
+
+def _limit_value(raw: str) -> Any:
+    """A typed limit as the storage rule checks it: an integer when it reads as one, else the
+    text (refused there with the field's name)."""
+    number = int_or_none(raw)
+    return number if number is not None else raw
+
+
+@page
+async def save_message_limits(con: Console) -> Response:
+    """The app's daily message limits: a field left empty is Kakao's default."""
+    app_id = int_or_none(str(con.request.path_params["app_id"]))
+    typed = {name: con.form.get(name, "").strip()[:40] for name in LIMIT_NAMES}
+    limits = {name: _limit_value(value) for name, value in typed.items() if value}
+    return await _app_write(
+        con, lambda s: apps_store.update_app(s, app_id if app_id is not None else -1,
+                                             {"message_limits": limits}),
+        "limits-saved", "message-limits", limits_typed=typed,
+    )
+
+
+def _template_fields(template_id: Any, text: str) -> dict[str, Any]:
+    """The template as the storage rule takes it (the API's body): `template_object` must be
+    JSON; its rules are the Message API's."""
+    try:
+        body = json.loads(text)
+    except RecursionError:
+        raise InvalidInput("template_object is nested too deeply") from None
+    except ValueError as exc:
+        raise InvalidInput(f"template_object is not JSON: {exc}") from None
+    return {"id": template_id, "template_object": body}
+
+
+@page
+async def create_message_template(con: Console) -> Response:
+    app_id = int_or_none(str(con.request.path_params["app_id"]))
+    raw_id = con.form.get("id", "").strip()[:40]
+    text = con.form.get("template_object", "")
+    draft = {"for": "new", "id": raw_id, "text": text}
+
+    def save(s: Session) -> Any:
+        found = apps_store.get_app(s, app_id if app_id is not None else -1)
+        if not raw_id:
+            raise InvalidInput("id is required")
+        template_id = _limit_value(raw_id)
+        return message_templates.create_template(s, found.id, _template_fields(template_id, text))
+
+    return await _app_write(con, save, "template-created", "message-templates", draft=draft)
+
+
+def _template_id(con: Console) -> int:
+    number = int_or_none(str(con.request.path_params["template_id"]))
+    return number if number is not None and number > 0 else -1
+
+
+@page
+async def replace_message_template(con: Console) -> Response:
+    app_id = int_or_none(str(con.request.path_params["app_id"]))
+    template_id = _template_id(con)
+    text = con.form.get("template_object", "")
+    draft = {"for": str(template_id), "id": str(template_id), "text": text}
+
+    def save(s: Session) -> Any:
+        found = apps_store.get_app(s, app_id if app_id is not None else -1)
+        fields = _template_fields(None, text)
+        del fields["id"]
+        return message_templates.replace_template(s, found.id, template_id, fields)
+
+    return await _app_write(con, save, "template-replaced", "message-templates", draft=draft)
+
+
+@page
+async def delete_message_template(con: Console) -> Response:
+    app_id = int_or_none(str(con.request.path_params["app_id"]))
+    template_id = _template_id(con)
+
+    def remove(s: Session) -> None:
+        found = apps_store.get_app(s, app_id if app_id is not None else -1)
+        message_templates.delete_template(s, found.id, template_id)
+
+    return await _app_write(con, remove, "template-deleted", "message-templates")
 
 
 def not_found(con: Console, detail: str) -> Response:
@@ -465,3 +590,28 @@ async def delete_link(con: Console) -> Response:
         )
     return redirect(f"/console/links?app={app_id}&ok=unlinked")
 
+
+
+@page
+async def set_accepts_messages(con: Console) -> Response:
+    """Whether a linked account accepts the app's Kakao Talk messages (the link's
+    `accepts_messages`); back to the links view the form was on."""
+    app_id = int_or_none(con.form.get("app"))
+    account_key = con.form.get("account", "").strip()
+    accepts = flag(con.form, "accepts_messages")
+    view_account = con.form.get("view_account", "").strip()[:200]
+    view_offset = max(0, int_or_none(con.form.get("view_offset")) or 0)
+    try:
+        await write(con, lambda s: links_store.update_link(
+            s, app_id if app_id is not None else -1, account_key,
+            {"accepts_messages": accepts}))
+    except StorageError as exc:
+        return await _links_page(
+            con, error=str(exc), status_code=http_status(exc), app_id=app_id,
+            account_key=view_account,
+        )
+    ok = "messages-accepted" if accepts else "messages-refused"
+    return redirect(
+        f"/console/links?app={app_id}&account={quote(view_account, safe='')}"
+        f"&offset={view_offset}&ok={ok}"
+    )
