@@ -312,12 +312,12 @@ def test_access_token_issuance_limit(make_server: MakeServer) -> None:
     for _ in range(19):
         assert refresh(server, CLIENT, tokens["refresh_token"]).status_code == 200
     expect_login_error(
-        refresh(server, CLIENT, tokens["refresh_token"]), 400, "invalid_request", "KOE001"
+        refresh(server, CLIENT, tokens["refresh_token"]), 400, "invalid_request", "KOE237"
     )
     # A code exchange counts the same way, per (app, account): another account is free.
     browser = LoginBrowser(server)
     code = browser.code(CLIENT, "muzi")["code"]
-    expect_login_error(exchange(server, CLIENT, code), 400, "invalid_request", "KOE001")
+    expect_login_error(exchange(server, CLIENT, code), 400, "invalid_request", "KOE237")
     assert tokens_for(server, CLIENT, "apeach")["access_token"]
     advance_clock(server, 601)
     assert refresh(server, CLIENT, tokens["refresh_token"]).status_code == 200
@@ -338,7 +338,7 @@ def test_refresh_token_issuance_limit(make_server: MakeServer) -> None:
         assert one().status_code == 200
     advance_clock(server, 601)
     # 30 refresh tokens within the hour: the 31st is refused though access tokens are free.
-    expect_login_error(one(), 400, "invalid_request", "KOE001")
+    expect_login_error(one(), 400, "invalid_request", "KOE237")
     advance_clock(server, 3600 - 2 * 601 + 5)
     assert one().status_code == 200
 

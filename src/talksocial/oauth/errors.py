@@ -2,7 +2,7 @@
 
 OAuthError                       {"error", "error_description", "error_code"}
  ├── InvalidGrant               invalid_grant           400  KOE320 (code) / KOE322 (refresh)
- ├── InvalidRequest             invalid_request         400  KOE001 (issuance limit, bad form)
+ ├── InvalidRequest             invalid_request         400  KOE237 (issuance limit), KOE001
  ├── UnsupportedGrantType       unsupported_grant_type  400  KOE001
  ├── InvalidToken               invalid_token           400  KOE400 (POST /oauth/tokeninfo)
  └── InvalidClient              invalid_client          401  KOE101 (app key) / KOE010 (secret)
@@ -75,7 +75,7 @@ def bad_client_secret() -> InvalidClient:
 
 
 def issuance_limit(kind: str) -> InvalidRequest:
-    return InvalidRequest("KOE001", f"too many {kind} tokens issued; try again later")
+    return InvalidRequest("KOE237", f"too many {kind} tokens issued; try again later")
 
 
 class AuthorizeError(Exception):
@@ -100,6 +100,14 @@ def unregistered_redirect_uri() -> AuthorizeError:
         "KOE006",
         "Unregistered redirect URI",
         "The redirect_uri is not registered for this app.",
+    )
+
+
+def unregistered_logout_redirect_uri() -> AuthorizeError:
+    return AuthorizeError(
+        "KOE007",
+        "Unregistered logout redirect URI",
+        "The logout_redirect_uri is not registered for this app.",
     )
 
 

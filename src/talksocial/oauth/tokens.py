@@ -59,7 +59,7 @@ def check_limits(
     session: Session, app_id: int, account_id: int, *, refresh: bool, now: float
 ) -> None:
     """At most 20 access tokens per 10 minutes and 30 refresh tokens per hour, per (app,
-    account): the next one answers invalid_request KOE001."""
+    account): the next one answers invalid_request KOE237."""
     issued_since = stored_tokens.issued_since
     if issued_since(session, app_id, account_id, "access", now - ACCESS_WINDOW) >= ACCESS_LIMIT:
         raise errors.issuance_limit("access")
