@@ -129,6 +129,7 @@ def _build() -> dict[str, Any]:
                 "http://localhost:3000/callback",
                 "http://127.0.0.1:3000/callback",
             ],
+            "logout_redirect_uris": ["http://localhost:3000/", "http://127.0.0.1:3000/"],
             "web_domains": ["http://localhost:3000", "http://127.0.0.1:3000"],
             "consent_items": app_1001_items,
             "message_templates": DEMO_MESSAGE_TEMPLATES,

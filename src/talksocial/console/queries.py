@@ -34,6 +34,8 @@ class AppView:
     redirect_uris: list[str]
     consent_items: dict[str, str]
     link_count: int = 0
+    #: Where `GET /oauth/logout` may send the browser back to.
+    logout_redirect_uris: list[str] = field(default_factory=list)
     #: The app's daily message limit overrides (names missing: Kakao's default).
     message_limits: dict[str, int] = field(default_factory=dict)
 
@@ -120,6 +122,7 @@ def _app_view(app: App, link_count: int = 0) -> AppView:
         redirect_uris=list(json.loads(app.redirect_uris)),
         consent_items=dict(json.loads(app.consent_items)),
         link_count=link_count,
+        logout_redirect_uris=list(json.loads(app.logout_redirect_uris)),
         message_limits=dict(json.loads(app.message_limits or "{}")),
     )
 

@@ -39,7 +39,8 @@ from talksocial.storage.versions import bump_version
 #: An app's keys (docs/reference/compatibility.md#keys): each unique among every key of every
 #: app, kept retrievable and looked up by its sha256.
 KEY_FIELDS = ("rest_api_key", "admin_key", "javascript_key", "native_app_key")
-APP_FIELDS = ("id", "name", *KEY_FIELDS, "client_secret", "redirect_uris", "consent_items",
+APP_FIELDS = ("id", "name", *KEY_FIELDS, "client_secret", "redirect_uris",
+              "logout_redirect_uris", "consent_items",
               "web_domains", "message_limits", "message_templates")
 
 
@@ -110,6 +111,10 @@ def _apply_app_fields(app: App, fields: Mapping[str, Any]) -> None:
         )
     if "redirect_uris" in fields:
         app.redirect_uris = json.dumps(f.string_list(fields["redirect_uris"] or [], "redirect_uris"))
+    if "logout_redirect_uris" in fields:
+        app.logout_redirect_uris = json.dumps(
+            f.string_list(fields["logout_redirect_uris"] or [], "logout_redirect_uris")
+        )
     if "web_domains" in fields:
         domains = f.string_list(fields["web_domains"] or [], "web_domains")
         for i, domain in enumerate(domains):

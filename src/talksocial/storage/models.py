@@ -46,6 +46,8 @@ class App(Base):
     # Kept retrievable like the keys; None when the app has no secret.
     client_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     redirect_uris: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    # Where `GET /oauth/logout` may send the browser back to (JSON list, compared exactly).
+    logout_redirect_uris: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     # Origins of the app's web pages (JSON list): CORS, the Message API's scrap.
     web_domains: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     consent_items: Mapped[str] = mapped_column(Text, default="{}")  # JSON {item: setting}

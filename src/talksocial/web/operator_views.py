@@ -35,6 +35,7 @@ def app_view(app: App) -> dict[str, Any]:
         "native_app_key": app.native_app_key,
         "client_secret": app.client_secret,
         "redirect_uris": json.loads(app.redirect_uris),
+        "logout_redirect_uris": json.loads(app.logout_redirect_uris),
         "web_domains": json.loads(app.web_domains),
         "consent_items": json.loads(app.consent_items),
         "message_limits": json.loads(app.message_limits or "{}"),

@@ -33,6 +33,9 @@ def export_world(session: Session) -> dict[str, Any]:
         if app.client_secret is not None:
             item["client_secret"] = app.client_secret
         item["redirect_uris"] = json.loads(app.redirect_uris)
+        logout_uris = json.loads(app.logout_redirect_uris)
+        if logout_uris:
+            item["logout_redirect_uris"] = logout_uris
         web_domains = json.loads(app.web_domains)
         if web_domains:
             item["web_domains"] = web_domains

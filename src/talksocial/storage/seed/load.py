@@ -114,6 +114,7 @@ def _load_apps(session: Session, raws: list[dict[str, Any]]) -> None:
             setattr(app, f"{key_field}_sha256", sha256_hex(getattr(app, key_field)))
         app.client_secret = raw.get("client_secret")
         app.redirect_uris = json.dumps(list(raw.get("redirect_uris") or []))
+        app.logout_redirect_uris = json.dumps(list(raw.get("logout_redirect_uris") or []))
         app.web_domains = json.dumps(list(raw.get("web_domains") or []))
         app.consent_items = json.dumps(dict(raw.get("consent_items") or {}))
         app.message_limits = json.dumps(dict(raw.get("message_limits") or {}))

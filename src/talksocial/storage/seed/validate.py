@@ -22,7 +22,8 @@ _MAX_EXPIRES_IN = 10**11
 
 #: An app's keys: each unique among every key of every app.
 KEY_FIELDS = ("rest_api_key", "admin_key", "javascript_key", "native_app_key")
-APP_FIELDS = {"id", "name", *KEY_FIELDS, "client_secret", "redirect_uris", "web_domains",
+APP_FIELDS = {"id", "name", *KEY_FIELDS, "client_secret", "redirect_uris",
+              "logout_redirect_uris", "web_domains",
               "message_templates", "message_limits",
               "consent_items"}
 ACCOUNT_FIELDS = {"key", "talk_user", "profile", "account_profile", "multi_profiles", "friends",
@@ -158,6 +159,9 @@ def validate_apps(apps: list[Any], known: Known) -> None:
         uris = _opt(app, "redirect_uris", list, p) or []
         for j, uri in enumerate(uris):
             _expect(uri, str, f"{p}.redirect_uris[{j}]")
+        logout_uris = _opt(app, "logout_redirect_uris", list, p) or []
+        for j, uri in enumerate(logout_uris):
+            _expect(uri, str, f"{p}.logout_redirect_uris[{j}]")
         domains = _opt(app, "web_domains", list, p) or []
         for j, domain in enumerate(domains):
             _expect(domain, str, f"{p}.web_domains[{j}]")
