@@ -35,6 +35,7 @@ class AuthorizeRequest:
     prompt: frozenset[str]
     code_challenge: str | None
     nonce: str | None
+    login_hint: str | None
     #: The request's own query, carried by the login and consent forms.
     query: str
 
@@ -43,6 +44,26 @@ class AuthorizeRequest:
         so that `prompt=login` asks for the login once."""
         pairs = [(k, v) for k, v in parse_qsl(self.query, keep_blank_values=True) if k != "prompt"]
         return urlencode(pairs)
+
+    def prompt_query(self, prompt: str) -> str:
+        """The same request with `prompt` set to `prompt` (the login and sign-up pages' links
+        to each other)."""
+        pairs = [(k, v) for k, v in parse_qsl(self.query, keep_blank_values=True) if k != "prompt"]
+        return urlencode([*pairs, ("prompt", prompt)])
+
+
+#: The values `prompt` may list (docs/reference/kakao-login.md#prompt).
+PROMPT_VALUES = ("login", "none", "create", "select_account")
+
+
+def prompt_problem(prompt: frozenset[str]) -> str | None:
+    """Why a `prompt` list is refused (an `invalid_request` redirect), or None."""
+    unknown = sorted(value for value in prompt if value not in PROMPT_VALUES)
+    if unknown:
+        return f"prompt has an unsupported value: {unknown[0]}."
+    if "none" in prompt and len(prompt) > 1:
+        return "prompt=none cannot be combined with other values."
+    return None
 
 
 def find_app_by_rest_api_key(session: Session, key: str) -> App | None:
@@ -92,6 +113,15 @@ def redirect_uri_registered(app: App, redirect_uri: str) -> bool:
     for uri in registered:
         # Every entry is compared, so the time taken does not tell which one matched.
         found |= hmac.compare_digest(uri.encode("utf-8"), redirect_uri.encode("utf-8"))
+    return found
+
+
+def logout_redirect_uri_registered(app: App, uri: str) -> bool:
+    """Exact comparison with each of the app's `logout_redirect_uris`."""
+    registered: list[str] = json.loads(app.logout_redirect_uris)
+    found = False
+    for candidate in registered:
+        found |= hmac.compare_digest(candidate.encode("utf-8"), uri.encode("utf-8"))
     return found
 
 
@@ -147,6 +177,7 @@ def parse_authorize(session: Session, params: Mapping[str, str], query: str) -> 
         prompt=prompt,
         code_challenge=challenge,
         nonce=_single(params, "nonce"),
+        login_hint=_single(params, "login_hint"),
         query=query,
     )
 

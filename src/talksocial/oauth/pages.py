@@ -30,6 +30,8 @@ class ConsentItem:
 class ChooserAccount:
     key: str
     nickname: str
+    #: The account `login_hint` names (by key or email).
+    hinted: bool = False
 
 
 def consent_item(name: str, setting: str) -> ConsentItem:

@@ -25,16 +25,21 @@ from talksocial.domain.throttle import ACCOUNT_RULE, ADDRESS_RULE, seconds_locke
 from talksocial.oauth import codes, errors, idtoken, pages, sessions, tokens
 from talksocial.oauth.authorize import (
     AuthorizeRequest,
+    find_authorize_client,
     granted_scopes,
     items_to_ask,
+    logout_redirect_uri_registered,
     parse_authorize,
+    prompt_problem,
     redirect_with,
 )
+from talksocial.storage import accounts as accounts_store
 from talksocial.storage import clock
 from talksocial.storage import login as login_store
 from talksocial.storage import tokens as stored_tokens
 from talksocial.storage.accounts import account_profile
 from talksocial.storage.db import run_with_retry, transaction
+from talksocial.storage.errors import StorageError
 from talksocial.storage.links import ensure_link
 from talksocial.storage.models import Account, Link, LoginSession
 from talksocial.web import responses
@@ -129,11 +134,18 @@ def _login_page(
     login: LoginSession,
     *,
     error: str | None = None,
-    account: str = "",
+    account: str | None = None,
     status_code: int = 200,
+    current: Account | None = None,
 ) -> Response:
+    """The login form and the account chooser (accounts without a password). `current`: the
+    account this browser is logged in as, offered first (`prompt=select_account`). With no
+    account typed yet, `login_hint` pre-fills the field; the chooser's account whose key or
+    email is the hint comes first, marked."""
+    hint = areq.login_hint or ""
+    hinted = _find_account(s, hint) if hint else None
     chooser = [
-        pages.ChooserAccount(a.key, _display_nickname(a))
+        pages.ChooserAccount(a.key, _display_nickname(a), hinted is not None and a.id == hinted.id)
         for a in s.scalars(
             select(Account)
             .where(Account.password_hash.is_(None))
@@ -141,15 +153,43 @@ def _login_page(
             .limit(CHOOSER_LIMIT)
         )
     ]
+    chooser.sort(key=lambda acc: not acc.hinted)
     return pages.render(
         "login.html",
         status_code=status_code,
         app_name=areq.app.name,
         csrf_token=login.csrf_token,
         query=areq.continuation_query(),
+        signup_query=areq.prompt_query("create"),
         chooser=chooser,
+        current=None
+        if current is None
+        else pages.ChooserAccount(current.key, _display_nickname(current)),
         error=error,
-        account=account,
+        account=hint if account is None else account,
+    )
+
+
+def _signup_page(
+    areq: AuthorizeRequest,
+    login: LoginSession,
+    *,
+    error: str | None = None,
+    key: str | None = None,
+    nickname: str = "",
+    status_code: int = 200,
+) -> Response:
+    return pages.render(
+        "signup.html",
+        status_code=status_code,
+        app_name=areq.app.name,
+        csrf_token=login.csrf_token,
+        query=areq.continuation_query(),
+        login_query=areq.prompt_query("login"),
+        error=error,
+        key=(areq.login_hint or "") if key is None else key,
+        nickname=nickname,
+        min_password=MIN_PASSWORD_LENGTH,
     )
 
 
@@ -206,11 +246,17 @@ def _authorize(
         if login is None:
             login, new_cookie = sessions.create(s, now)
         account = s.get(Account, login.account_id) if login.account_id is not None else None
-        if account is None or "login" in areq.prompt or "select_account" in areq.prompt:
+        problem = prompt_problem(areq.prompt)
+        if problem is not None:
+            response = _error_redirect(areq, "invalid_request", problem)
+        elif "create" in areq.prompt:
+            response = _signup_page(areq, login)
+        elif account is None or "login" in areq.prompt or "select_account" in areq.prompt:
             if "none" in areq.prompt:
                 response = _error_redirect(areq, "login_required", "user authentication required.")
             else:
-                response = _login_page(s, areq, login)
+                current = account if "select_account" in areq.prompt else None
+                response = _login_page(s, areq, login, current=current)
         else:
             asked = items_to_ask(
                 areq.consent_items, _agreed(s, areq.app.id, account.id), areq.requested_scopes
@@ -281,6 +327,16 @@ def _login(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) 
         areq, login = prologue
         name = fields.get("account", "")
         password = fields.get("password", "")
+        if fields.get("session_account") == "1":
+            # "Continue as ..." of the account chooser (`prompt=select_account`): the account
+            # this browser is already logged in as, so no password; the session is kept.
+            chosen = _find_account(s, name)
+            if chosen is None or login.account_id is None or chosen.id != login.account_id:
+                return _login_page(
+                    s, areq, login, error="Log in to that account first.", account=name,
+                    status_code=400,
+                )
+            return _redirect("/oauth/authorize?" + areq.continuation_query())
         # Wrong passwords are counted per account name and per client address; while either
         # is locked the password is not even checked (docs/server/security.md#login).
         account_key, address_key = f"account:{name[:200]}", f"address:{br.client_address}"
@@ -330,6 +386,117 @@ async def login(request: Request) -> Response:
     form = await _form(request)
     br = _browser(request, ctx)
     return await run_in_threadpool(run_with_retry, lambda: _login(ctx, form, br))
+
+
+# --- POST /oauth/signup (prompt=create) ---------------------------------------------------------
+
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
+MAX_KEY_LENGTH = 64
+MAX_NICKNAME_LENGTH = 100
+_KEY_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
+
+
+def signup_problem(key: str, nickname: str, password: str) -> str | None:
+    """What is wrong with a sign-up form, in the words the page shows; None when it is fine."""
+    if not key:
+        return "Choose an account ID."
+    if len(key) > MAX_KEY_LENGTH or not set(key) <= _KEY_CHARACTERS:
+        return (
+            f"The account ID may have up to {MAX_KEY_LENGTH} letters, digits and the "
+            "characters . _ - @."
+        )
+    if not nickname.strip():
+        return "Choose a nickname."
+    if len(nickname) > MAX_NICKNAME_LENGTH or any(
+        ord(c) < 32 or ord(c) == 127 for c in nickname
+    ):
+        return f"The nickname may have up to {MAX_NICKNAME_LENGTH} characters, on one line."
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password needs at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > MAX_PASSWORD_LENGTH or "\x00" in password:
+        return f"The password may have up to {MAX_PASSWORD_LENGTH} characters."
+    return None
+
+
+def _signup(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) -> Response:
+    fields = dict(form)
+    with transaction(ctx.sessions) as s:
+        now = clock.now(s)
+        prologue = _checked_form(s, fields, br, now, "Your sign-up page expired")
+        if isinstance(prologue, Response):
+            return prologue
+        areq, login = prologue
+        key = fields.get("key", "").strip()
+        nickname = fields.get("nickname", "").strip()
+        password = fields.get("password", "")
+        problem = signup_problem(key, nickname, password)
+        if problem is None and _find_account(s, key) is not None:
+            problem = "That account ID is taken; choose another one or log in."
+        if problem is None:
+            try:
+                account = accounts_store.create_account(
+                    s, {"key": key, "profile": {"nickname": nickname}, "password": password}
+                )
+            except StorageError as exc:
+                problem = str(exc)
+        if problem is not None:
+            return _signup_page(
+                areq, login, error=problem, key=key[:400], nickname=nickname[:400],
+                status_code=400,
+            )
+        # The new account is logged in on this browser; the authorization goes on to consent.
+        _, cookie = sessions.log_in(s, login, account.id, now)
+        response = _redirect("/oauth/authorize?" + areq.continuation_query())
+        _set_cookie(response, cookie, br.secure)
+        return response
+
+
+async def signup(request: Request) -> Response:
+    ctx = ServerContext.of(request)
+    form = await _form(request)
+    br = _browser(request, ctx)
+    return await run_in_threadpool(run_with_retry, lambda: _signup(ctx, form, br))
+
+
+# --- GET /oauth/logout --------------------------------------------------------------------------
+
+
+def _logout(ctx: ServerContext, params: Mapping[str, str], br: BrowserRequest) -> Response:
+    if any("\x00" in name or "\x00" in value for name, value in params.items()):
+        return pages.error_page("KOE001", "Invalid request", "parameters may not contain NUL.")
+    client_id = params.get("client_id", "")
+    uri = params.get("logout_redirect_uri", "")
+    state = params.get("state")
+    if len(client_id) > 2000 or len(uri) > 2000 or (state is not None and len(state) > 2000):
+        return pages.error_page("KOE001", "Invalid request", "A parameter is too long.")
+    with transaction(ctx.sessions) as s:
+        now = clock.now(s)
+        client = find_authorize_client(s, client_id) if client_id else None
+        if client is None:
+            return _error_page(errors.unknown_client())
+        app, _ = client
+        if not uri or not logout_redirect_uri_registered(app, uri):
+            return _error_page(errors.unregistered_logout_redirect_uri())
+        login = sessions.load(s, br.cookie, now)
+        if login is not None:
+            login_store.delete_login_session(s, login)
+    response = _redirect(redirect_with(uri, [("state", state)] if state is not None else []))
+    response.delete_cookie(
+        sessions.COOKIE_NAME, path=sessions.COOKIE_PATH, httponly=True, samesite="lax",
+        secure=br.secure,
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    """`GET /oauth/logout`: ends this browser's login session and sends it back to one of the
+    app's `logout_redirect_uris` with `state` (docs/reference/kakao-login.md#logout)."""
+    ctx = ServerContext.of(request)
+    params = dict(request.query_params)
+    br = _browser(request, ctx)
+    return await run_in_threadpool(run_with_retry, lambda: _logout(ctx, params, br))
 
 
 # --- POST /oauth/consent ------------------------------------------------------------------------
