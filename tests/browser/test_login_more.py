@@ -1,6 +1,6 @@
 """More of Kakao Login in a real browser (headless Debian chromium): signing up with
 `prompt=create`, the account chooser of `prompt=select_account` with a session, and logging out
-with a redirect back to the app (docs/reference/kakao-login.md#prompt, #logout)."""
+with a redirect back to the app (docs/reference/kakao-login.md#prompt, #oauth-logout)."""
 
 from __future__ import annotations
 

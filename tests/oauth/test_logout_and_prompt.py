@@ -1,5 +1,5 @@
 """`GET /oauth/logout`, the `prompt` list (`login`, `none`, `create`, `select_account`) and
-`login_hint` (docs/reference/kakao-login.md#logout, #prompt), over HTTP."""
+`login_hint` (docs/reference/kakao-login.md#oauth-logout, #prompt), over HTTP."""
 
 from __future__ import annotations
 

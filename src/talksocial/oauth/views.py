@@ -1,5 +1,6 @@
 """The login server's endpoints: `/oauth/authorize` with its login and consent pages,
-`/oauth/token`, and the OpenID Connect discovery and JWKS documents (docs/reference/kakao-login.md).
+`/oauth/token`, and the OpenID Connect discovery and JWKS documents, `/oauth/logout`
+(docs/reference/kakao-login.md).
 
 Handlers read the request on the event loop and do their database work in a thread
 (`run_in_threadpool`): a write may wait for a lock and a password check is deliberately slow.
@@ -492,7 +493,7 @@ def _logout(ctx: ServerContext, params: Mapping[str, str], br: BrowserRequest) -
 
 async def logout(request: Request) -> Response:
     """`GET /oauth/logout`: ends this browser's login session and sends it back to one of the
-    app's `logout_redirect_uris` with `state` (docs/reference/kakao-login.md#logout)."""
+    app's `logout_redirect_uris` with `state` (docs/reference/kakao-login.md#oauth-logout)."""
     ctx = ServerContext.of(request)
     params = dict(request.query_params)
     br = _browser(request, ctx)
