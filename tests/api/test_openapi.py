@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -24,6 +25,8 @@ from schemathesis.engine import events as engine_events
 
 from talksocial.api.openapi_doc import document
 from talksocial.demo import DEMO_ACCESS_TOKEN, DEMO_ADMIN_KEY
+from tests.support.login_browser import LoginBrowser, exchange, refresh
+from tests.support.login_worlds import CLIENT, login_world
 from tests.support.server import LiveServer, Server
 
 JSON_CT = "application/json;charset=UTF-8"
@@ -37,6 +40,10 @@ CONTROL_PREFIX = "/_talksocial/"
 MESSAGE_PATHS = ["/v2/api/talk/memo/default/send", "/v2/api/talk/memo/send",
                  "/v2/api/talk/memo/scrap/send", "/v1/api/talk/friends/message/default/send",
                  "/v1/api/talk/friends/message/send", "/v1/api/talk/friends/message/scrap/send"]
+LOGIN_OPERATIONS = {("GET", "/oauth/authorize"), ("GET", "/oauth/logout"),
+                    ("POST", "/oauth/token"), ("POST", "/oauth/tokeninfo"),
+                    ("GET", "/.well-known/openid-configuration"),
+                    ("GET", "/.well-known/jwks.json")}
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -86,6 +93,42 @@ def test_the_validator_is_not_a_rubber_stamp() -> None:
     doc["components"]["securitySchemes"]["AdminKey"]["in"] = "body"
     with pytest.raises(OpenAPIValidationError):
         validate_openapi(doc)
+
+
+def test_login_answers_conform(make_server: Callable[..., Server]) -> None:
+    """The login server's JSON answers validate against the document; its pages and redirects
+    are documented statuses."""
+    server = make_server(seed=login_world())
+    browser = LoginBrowser(server)
+    code = browser.code(CLIENT, "muzi")["code"]
+    tokens = conforms(exchange(server, CLIENT, code), "/oauth/token", "post")
+    assert "id_token" in tokens and "refresh_token" in tokens
+    conforms(refresh(server, CLIENT, tokens["refresh_token"]), "/oauth/token", "post")
+    claims = conforms(server.post("/oauth/tokeninfo", data={"id_token": tokens["id_token"]}),
+                      "/oauth/tokeninfo", "post")
+    assert claims["sub"]
+    conforms(server.post("/oauth/tokeninfo", data={"id_token": "x.y.z"}), "/oauth/tokeninfo",
+             "post")
+    assert conforms(exchange(server, CLIENT, code), "/oauth/token", "post")["error_code"] == (
+        "KOE320")
+    conforms(exchange(server, "rk-nope", code), "/oauth/token", "post")
+    conforms(server.post("/oauth/token", data={"grant_type": "password", "client_id": CLIENT}),
+             "/oauth/token", "post")
+    conforms(server.get("/.well-known/openid-configuration"), "/.well-known/openid-configuration")
+    conforms(server.get("/.well-known/jwks.json"), "/.well-known/jwks.json")
+    doc = document()
+    for path, response in [
+        ("/oauth/authorize", browser.authorize(CLIENT)),
+        ("/oauth/authorize", browser.authorize("rk-nope")),
+        ("/oauth/authorize", browser.authorize(CLIENT, prompt="none,login")),
+        ("/oauth/logout", browser.client.get("/oauth/logout", params={"client_id": CLIENT})),
+    ]:
+        documented = doc["paths"][path]["get"]["responses"][str(response.status_code)]
+        if response.status_code == 302:
+            assert "location" in response.headers
+        else:
+            assert set(documented["content"]) == {"text/html"}
+            assert response.headers["content-type"].startswith("text/html")
 
 
 def test_served_document(demo_server: Server) -> None:
@@ -426,7 +469,8 @@ def test_control_endpoints_are_left_out_of_the_run() -> None:
     }
     schema = without_control_endpoints(schemathesis.openapi.from_dict(doc))
     paths = {result.ok().path for result in schema.get_all_operations()}
-    assert paths == {PROFILE, FRIENDS, PROFILES, USERINFO, "/openapi.json", *MESSAGE_PATHS}
+    assert paths == {PROFILE, FRIENDS, PROFILES, USERINFO, "/openapi.json", *MESSAGE_PATHS,
+                     *(path for _, path in LOGIN_OPERATIONS)}
 
 
 def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> None:
@@ -466,7 +510,15 @@ def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> N
     labels = {f"GET {PROFILE}", f"GET {FRIENDS}", f"GET {PROFILES}", f"POST {PROFILES}",
               *(f"POST {path}" for path in MESSAGE_PATHS)}
     userinfo = {f"GET {USERINFO}", f"POST {USERINFO}"}
-    assert set(checked) == labels | userinfo
+    login = {f"{method} {path}" for method, path in LOGIN_OPERATIONS}
+    assert set(checked) == labels | userinfo | login
+    for label in login:
+        assert checked[label] == set(CHECKS), (label, checked[label])
+    # Schemathesis's input reaches the login server's errors, and the document's own
+    # parameters its pages.
+    assert 400 in statuses["GET /oauth/authorize"] and 400 in statuses["GET /oauth/logout"]
+    assert 400 in statuses["POST /oauth/token"] and 400 in statuses["POST /oauth/tokeninfo"]
+    assert 200 in statuses["GET /.well-known/jwks.json"]
     for label in labels | userinfo:
         assert checked[label] == set(CHECKS), (label, checked[label])
     # The document's examples and the configured credentials reach the success paths (the demo

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from talksocial.api.openapi_login import login_paths, login_schemas
 from talksocial.api.openapi_messages import message_paths, message_schemas
 from talksocial.api.params import MAX_USER_ID
 from talksocial.api.talk import MAX_TARGETS
@@ -204,6 +205,7 @@ def _schemas() -> dict[str, Schema]:
             ["msg", "code", "api_type", "required_scopes", "allowed_scopes"],
         ),
         **message_schemas(),
+        **login_schemas(),
     }
 
 
@@ -446,6 +448,7 @@ def _paths() -> dict[str, Schema]:
             _unauthorized(),
             _forbidden("AppConsentNotEnabledError", "InsufficientScopesError"),
         ),
+        **login_paths(),
         **_control_paths(),
     }
 
@@ -580,7 +583,7 @@ def document() -> dict[str, Any]:
         "tags": [
             {"name": "talk", "description": "Kakao Talk Social"},
             {"name": "message", "description": "Kakao Talk messages (to me and to friends)"},
-            {"name": "login", "description": "Kakao Login's OpenID Connect"},
+            {"name": "login", "description": "Kakao Login and its OpenID Connect"},
             {"name": "meta", "description": "About this server"},
             {"name": "control", "description": "The control plane (operators and tests)"},
         ],
