@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from talksocial.client import (
@@ -74,6 +75,30 @@ def test_authorization_url(demo_world: InProcessKakaoWorld) -> None:
     plain = client.authorization_url(REDIRECT, pkce=False, state="mine")
     assert plain.code_verifier is None and plain.state == "mine"
     assert "code_challenge" not in plain.url
+
+
+def test_prompt_list_login_hint_and_logout_url(demo_world: InProcessKakaoWorld) -> None:
+    client = demo_world.client(rest_api_key=REST_KEY)
+    request = client.authorization_url(REDIRECT, prompt=["login", "select_account"],
+                                       login_hint="muzi@example.com")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+    assert query["prompt"] == "login,select_account"
+    assert query["login_hint"] == "muzi@example.com"
+    assert "login_hint" not in client.authorization_url(REDIRECT).url
+    # The logout URL, followed by a browser, comes back to the registered URI with the state.
+    url = client.logout_url("http://localhost:3000/", state="bye")
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == demo_world.base_url + "/oauth/logout"
+    assert parse_qs(parts.query) == {"client_id": [REST_KEY],
+                                     "logout_redirect_uri": ["http://localhost:3000/"],
+                                     "state": ["bye"]}
+    with httpx.Client(transport=demo_world.transport()) as browser:
+        response = browser.get(url)
+        assert response.status_code == 302
+        assert response.headers["location"] == "http://localhost:3000/?state=bye"
+        refused = browser.get(client.logout_url("http://localhost:3000/elsewhere"))
+        assert refused.status_code == 400 and "KOE007" in refused.text
+    assert "state" not in client.logout_url("http://localhost:3000/")
 
 
 def test_rfc7636_appendix_b_challenge() -> None:

@@ -256,9 +256,12 @@ class _BaseClient:
         pkce: bool = True,
         code_verifier: str | None = None,
         nonce: str | None = None,
+        login_hint: str | None = None,
     ) -> AuthorizationRequest:
         """The `/oauth/authorize` URL to send the browser to, with a fresh `state` and (unless
-        `pkce=False`) a PKCE S256 challenge whose verifier `exchange_code` needs."""
+        `pkce=False`) a PKCE S256 challenge whose verifier `exchange_code` needs. `prompt`
+        lists `login`, `none`, `create`, `select_account`; `login_hint` pre-fills the
+        account."""
         state = state if state is not None else _generate_state()
         verifier = (code_verifier or generate_code_verifier()) if pkce else None
         params = _wire.authorize_params(
@@ -269,9 +272,20 @@ class _BaseClient:
             prompt=prompt,
             code_challenge=code_challenge_s256(verifier) if verifier is not None else None,
             nonce=nonce,
+            login_hint=login_hint,
         )
         url = httpx.URL(self.auth_base_url + _wire.AUTHORIZE, params=params)
         return AuthorizationRequest(url=str(url), state=state, code_verifier=verifier)
+
+    def logout_url(self, logout_redirect_uri: str, *, state: str | None = None) -> str:
+        """The `/oauth/logout` URL to send the browser to: it ends the browser's login session
+        and comes back to `logout_redirect_uri` (one of the app's registered ones) with
+        `state`. The app's tokens are not touched (`logout()` ends those)."""
+        params = {"client_id": self._require_rest_api_key(),
+                  "logout_redirect_uri": logout_redirect_uri}
+        if state is not None:
+            params["state"] = state
+        return str(httpx.URL(self.auth_base_url + _wire.OAUTH_LOGOUT, params=params))
 
 
 class KakaoClient(_BaseClient):

@@ -18,6 +18,7 @@ TALK_PROFILE = "/v1/api/talk/profile"
 TALK_FRIENDS = "/v1/api/talk/friends"
 TALK_PROFILES = "/v2/api/talk/profiles"
 AUTHORIZE = "/oauth/authorize"
+OAUTH_LOGOUT = "/oauth/logout"
 TOKEN = "/oauth/token"
 ACCESS_TOKEN_INFO = "/v1/user/access_token_info"
 LOGOUT = "/v1/user/logout"
@@ -85,6 +86,7 @@ def authorize_params(
     prompt: Sequence[str] | None,
     code_challenge: str | None,
     nonce: str | None,
+    login_hint: str | None = None,
 ) -> Params:
     params: Params = {
         "client_id": client_id,
@@ -100,6 +102,8 @@ def authorize_params(
         params.update(code_challenge=code_challenge, code_challenge_method="S256")
     if nonce is not None:
         params["nonce"] = nonce
+    if login_hint is not None:
+        params["login_hint"] = login_hint
     return params
 
 
