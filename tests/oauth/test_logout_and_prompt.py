@@ -317,3 +317,19 @@ def test_login_hint_is_escaped(server: Server) -> None:
     page = LoginBrowser(server).authorize(CLIENT, login_hint=XSS)
     assert page.status_code == 200
     assert XSS not in page.text and html.escape(XSS, quote=True) in page.text
+
+
+def test_concurrent_sign_ups_of_one_id_make_one_account(server: Server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    browsers = [LoginBrowser(server) for _ in range(4)]
+    posts = []
+    for browser in browsers:
+        form = forms(browser.authorize(CLIENT, prompt="create").text)["signup-form"]
+        posts.append((browser, {**form.hidden, "key": "racer", "nickname": "Racer",
+                                "password": "long enough"}))
+    with ThreadPoolExecutor(len(posts)) as pool:
+        statuses = sorted(pool.map(
+            lambda p: p[0].client.post("/oauth/signup", data=p[1]).status_code, posts))
+    assert statuses == [302, 400, 400, 400]
+    assert server.get("/_talksocial/accounts/racer").status_code == 200

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -458,7 +459,16 @@ async def signup(request: Request) -> Response:
     ctx = ServerContext.of(request)
     form = await _form(request)
     br = _browser(request, ctx)
-    return await run_in_threadpool(run_with_retry, lambda: _signup(ctx, form, br))
+
+    def attempt() -> Response:
+        try:
+            return _signup(ctx, form, br)
+        except IntegrityError:
+            # Another sign-up took the same account ID between the check and the insert (it
+            # rolled back): the form again, which now says the ID is taken.
+            return _signup(ctx, form, br)
+
+    return await run_in_threadpool(run_with_retry, attempt)
 
 
 # --- GET /oauth/logout --------------------------------------------------------------------------
