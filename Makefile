@@ -27,9 +27,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two pytest workers (pytest-xdist), a test file each at a time (module fixtures stay whole):
+# many tests wait on a server process, a browser, podman or npm, so two of them share the two
+# cores well. `make pytest PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+
 pytest: $(STAMP)
 	bash scripts/ensure-system-packages.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The API suite again on a throwaway PostgreSQL (scripts/with-postgres.sh: Debian's
 # postgresql, installed when missing; a cluster on a free loopback port, removed on exit even
@@ -40,7 +46,7 @@ PG_TESTS ?= tests/api tests/oauth tests/client tests/ops tests/storage tests/tes
   --ignore=tests/client/test_plugin.py --ignore=tests/client/test_docs.py
 pytest-postgres: $(STAMP)
 	bash scripts/ensure-system-packages.sh
-	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PG_TESTS) $(PYTEST_ARGS)
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PG_TESTS) $(PYTEST_ARGS)
 
 # The documentation site (mkdocs.yml, docs/): strict, so a broken link or anchor fails the build.
 # NO_MKDOCS_2_WARNING silences Material's banner about MkDocs 2.0; the build is unaffected.
