@@ -184,7 +184,7 @@ async def scopes(request: Request) -> Response:
 
 def _check_revocable(consent_items: Mapping[str, str], agreed: Collection[str],
                      names: list[str]) -> None:
-    """docs/reference/kakao-login.md#revoke: a required item is not revocable (-3, HTTP 403),
+    """docs/reference/kakao-login.md#scopes: a required item is not revocable (-3, HTTP 403),
     an item the app does not use is no scope to revoke (-2), nor is one not agreed (-2)."""
     for name in names:
         setting = consent_items.get(name)
