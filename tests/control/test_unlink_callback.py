@@ -206,3 +206,15 @@ def test_callback_settings_through_the_control_plane(make_server: MakeServer) ->
         assert server.request("PATCH", path, json=bad).status_code == 400
     body = expect(server.request("PATCH", path, json={"unlink_callback_url": ""}), 200)
     assert body["unlink_callback_url"] is None
+
+
+def test_a_call_cut_off_by_a_server_stop_is_recorded_as_failed(
+    make_live_server: MakeServer, receiver: Receiver
+) -> None:
+    first = make_live_server(seed=callback_world(receiver.base_url, get_path="/slow"))
+    assert first.request("DELETE", f"/_talksocial/links/{GET_APP}/ann").status_code == 204
+    receiver.wait_for(1)  # the call is under way
+    first.stop()
+    again = make_live_server(database_url=first.database_url)
+    found = deliveries(again)
+    assert (found[0]["status"], found[0]["error"]) == ("failed", "cut off by a server stop")
