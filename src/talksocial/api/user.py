@@ -83,15 +83,15 @@ def _target_id(params: Mapping[str, str]) -> int:
     return target
 
 
-async def _subject(request: Request, ctx: ServerContext, params: Mapping[str, str]) -> Subject:
+async def _subject(request: Request, ctx: ServerContext) -> Subject:
     """The Bearer token's user, or (`KakaoAK`) the app's user named by `target_id`: -101 when
-    no user of the app has that id."""
+    no user of the app has that id. The credential is checked before any parameter is read."""
     if not _is_admin_key(request):
         owner = await bearer_token_owner(request, ctx.reads)
         return Subject(owner.app_id, owner.account_id, owner.user_id, owner.consent_items,
                        tuple(owner.scopes))
     app = admin_key_app(request, ctx.reads)
-    target = _target_id(params)
+    target = _target_id(await query_and_form(request))
 
     def read() -> Subject | None:
         with ctx.sessions() as s:
@@ -115,8 +115,7 @@ async def logout(request: Request) -> Response:
     """Bearer: the token and its refresh token end. Admin key: every token of the user in
     the app ends."""
     ctx = ServerContext.of(request)
-    params = await query_and_form(request) if _is_admin_key(request) else {}
-    subject = await _subject(request, ctx, params)
+    subject = await _subject(request, ctx)
     if _is_admin_key(request):
 
         def everything() -> None:
@@ -141,8 +140,7 @@ async def logout(request: Request) -> Response:
 async def unlink(request: Request) -> Response:
     """The app's own unlink: no unlink callback is called."""
     ctx = ServerContext.of(request)
-    params = await query_and_form(request) if _is_admin_key(request) else {}
-    subject = await _subject(request, ctx, params)
+    subject = await _subject(request, ctx)
 
     def work() -> None:
         with transaction(ctx.sessions) as s:
@@ -174,8 +172,8 @@ def _scope_names(raw: str | None, name: str, *, required: bool) -> list[str] | N
 
 async def scopes(request: Request) -> Response:
     ctx = ServerContext.of(request)
+    subject = await _subject(request, ctx)
     params = await query_and_form(request)
-    subject = await _subject(request, ctx, params)
     only = _scope_names(params.get("scopes"), "scopes", required=False)
     return responses.json_response(
         wire.user_scopes(subject.user_id, subject.consent_items, list(subject.scopes), only)
@@ -204,8 +202,8 @@ def _check_revocable(consent_items: Mapping[str, str], agreed: Collection[str],
 
 async def revoke_scopes(request: Request) -> Response:
     ctx = ServerContext.of(request)
+    subject = await _subject(request, ctx)
     params = await query_and_form(request)
-    subject = await _subject(request, ctx, params)
     names = _scope_names(params.get("scopes"), "scopes", required=True)
     assert names is not None
 
@@ -283,8 +281,8 @@ def _read_me(ctx: ServerContext, app_id: int, account_ids: list[int],
 
 async def me(request: Request) -> Response:
     ctx = ServerContext.of(request)
+    subject = await _subject(request, ctx)
     params = await query_and_form(request)
-    subject = await _subject(request, ctx, params)
     keys = _property_keys(params.get("property_keys"))
     found = await run_in_threadpool(_read_me, ctx, subject.app_id, [subject.account_id], keys)
     if not found:
