@@ -21,6 +21,7 @@ from talksocial.console.routes import routes as console_routes
 from talksocial.control.middleware import ControlMiddleware
 from talksocial.control.routes import routes as control_routes
 from talksocial.oauth.routes import routes as oauth_routes
+from talksocial.web import unlink_callbacks
 from talksocial.web.context import ServerContext
 from talksocial.web.cors import CorsMiddleware
 from talksocial.web.edge import (
@@ -44,6 +45,7 @@ def create_app(config: Config, *, extra_routes: Sequence[BaseRoute] = ()) -> Sta
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await unlink_callbacks.stop(app.state.ctx)
         control_state = getattr(app.state, "control", None)
         if control_state is not None:
             try:

@@ -35,7 +35,8 @@ from talksocial.serving import ServerProcess, talksocial_command
 if TYPE_CHECKING:
     from talksocial.client import AsyncKakaoClient, KakaoClient
 
-__all__ = ["KakaoWorld", "Seed", "kakao_demo_world", "kakao_world", "talksocial_seed"]
+__all__ = ["KakaoWorld", "Seed", "UnlinkCallbacks", "kakao_demo_world", "kakao_world",
+           "talksocial_seed"]
 
 #: What `talksocial_world(...)` and `talksocial_seed` take: a seed document, a seed file, "demo".
 Seed = Mapping[str, Any] | str | os.PathLike[str]
@@ -61,6 +62,7 @@ class KakaoWorld(ServerProcess):
         #: The server's own operator token, for the control-plane calls of this class.
         self.operator_token = operator_token
         self._clients: list[KakaoClient] = []
+        self._receivers: list[UnlinkCallbacks] = []
 
     @classmethod
     def start(
@@ -163,11 +165,93 @@ class KakaoWorld(ServerProcess):
         self._control("PATCH", f"/links/{app_id}/{account_key}",
                       json={"accepts_messages": accepts})
 
+    def unlink(self, app_id: int, account_key: str,
+               referrer_type: str = "UNLINK_FROM_APPS") -> None:
+        """End a link as the user disconnecting the app in their Kakao account (or, with
+        `UNLINK_FROM_ADMIN`, as the operator): the app's unlink callback is called."""
+        self._control("DELETE", f"/links/{app_id}/{account_key}",
+                      params={"referrer_type": referrer_type})
+
+    def delete_account(self, account_key: str) -> None:
+        """Delete an account: each app it was linked to gets an ACCOUNT_DELETE callback."""
+        self._control("DELETE", f"/accounts/{account_key}")
+
+    def unlink_deliveries(self, app: int | None = None) -> list[dict[str, Any]]:
+        """The unlink callback's deliveries, newest first (`status`, `response_code`, ...)."""
+        params = {"app": app} if app is not None else {}
+        found: list[dict[str, Any]] = self._control("GET", "/webhooks", params=params)[
+            "deliveries"]
+        return found
+
+    def catch_unlink_callbacks(self, app_id: int, method: str = "POST") -> UnlinkCallbacks:
+        """Registers a receiver in this process as the app's unlink callback and returns it:
+        `calls` holds each call's fields (`app_id`, `user_id`, `referrer_type`) and its
+        `authorization` header; `wait(n)` waits for n calls. Stopped with the world."""
+        catcher = UnlinkCallbacks()
+        self._receivers.append(catcher)
+        self._control("PATCH", f"/apps/{app_id}",
+                      json={"unlink_callback_url": catcher.url, "unlink_callback_method": method})
+        return catcher
+
     def stop(self) -> None:
         for client in self._clients:
             client.close()
         self._clients.clear()
+        for receiver in self._receivers:
+            receiver.close()
+        self._receivers.clear()
         super().stop()
+
+
+class UnlinkCallbacks:
+    """A small HTTP server on a loopback port that answers 200 to every unlink callback and
+    records it (stdlib only: the plugin stays light)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        self.calls: list[dict[str, str]] = []
+        self._arrived = threading.Condition()
+        catcher = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, body: bytes) -> None:
+                raw = urlsplit(self.path).query if self.command == "GET" else body.decode()
+                call = {k: v[0] for k, v in parse_qs(raw).items()}
+                call["authorization"] = self.headers.get("Authorization", "")
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with catcher._arrived:
+                    catcher.calls.append(call)
+                    catcher._arrived.notify_all()
+
+            def do_GET(self) -> None:
+                self._answer(b"")
+
+            def do_POST(self) -> None:
+                self._answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/unlinked"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def wait(self, count: int = 1, timeout: float = 10.0) -> list[dict[str, str]]:
+        """The calls once `count` have arrived (or `timeout` seconds have passed)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.calls) >= count, timeout)
+            return list(self.calls)
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
 
 
 @pytest.fixture

@@ -37,13 +37,20 @@ USERINFO = "/v1/oidc/userinfo"
 #: Control endpoints of the server (not Kakao's API) live under this prefix; the fuzzing run
 #: leaves them out.
 CONTROL_PREFIX = "/_talksocial/"
-MESSAGE_PATHS = ["/v2/api/talk/memo/default/send", "/v2/api/talk/memo/send",
-                 "/v2/api/talk/memo/scrap/send", "/v1/api/talk/friends/message/default/send",
-                 "/v1/api/talk/friends/message/send", "/v1/api/talk/friends/message/scrap/send"]
 LOGIN_OPERATIONS = {("GET", "/oauth/authorize"), ("GET", "/oauth/logout"),
                     ("POST", "/oauth/token"), ("POST", "/oauth/tokeninfo"),
                     ("GET", "/.well-known/openid-configuration"),
                     ("GET", "/.well-known/jwks.json")}
+#: The user APIs (docs/reference/kakao-login.md#user-apis): those that only read run against
+#: the shared demo server; those that change the world against a server of their own.
+USER_READ_LABELS = {"GET /v1/user/access_token_info", "GET /v2/user/me", "POST /v2/user/me",
+                    "GET /v2/user/scopes", "GET /v2/app/users", "POST /v2/app/users",
+                    "GET /v1/user/ids", "POST /v1/user/ids"}
+USER_WRITE_PATHS = ["/v1/user/logout", "/v1/user/unlink", "/v2/user/revoke/scopes",
+                    "/v1/user/update_profile"]
+MESSAGE_PATHS = ["/v2/api/talk/memo/default/send", "/v2/api/talk/memo/send",
+                 "/v2/api/talk/memo/scrap/send", "/v1/api/talk/friends/message/default/send",
+                 "/v1/api/talk/friends/message/send", "/v1/api/talk/friends/message/scrap/send"]
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -93,42 +100,6 @@ def test_the_validator_is_not_a_rubber_stamp() -> None:
     doc["components"]["securitySchemes"]["AdminKey"]["in"] = "body"
     with pytest.raises(OpenAPIValidationError):
         validate_openapi(doc)
-
-
-def test_login_answers_conform(make_server: Callable[..., Server]) -> None:
-    """The login server's JSON answers validate against the document; its pages and redirects
-    are documented statuses."""
-    server = make_server(seed=login_world())
-    browser = LoginBrowser(server)
-    code = browser.code(CLIENT, "muzi")["code"]
-    tokens = conforms(exchange(server, CLIENT, code), "/oauth/token", "post")
-    assert "id_token" in tokens and "refresh_token" in tokens
-    conforms(refresh(server, CLIENT, tokens["refresh_token"]), "/oauth/token", "post")
-    claims = conforms(server.post("/oauth/tokeninfo", data={"id_token": tokens["id_token"]}),
-                      "/oauth/tokeninfo", "post")
-    assert claims["sub"]
-    conforms(server.post("/oauth/tokeninfo", data={"id_token": "x.y.z"}), "/oauth/tokeninfo",
-             "post")
-    assert conforms(exchange(server, CLIENT, code), "/oauth/token", "post")["error_code"] == (
-        "KOE320")
-    conforms(exchange(server, "rk-nope", code), "/oauth/token", "post")
-    conforms(server.post("/oauth/token", data={"grant_type": "password", "client_id": CLIENT}),
-             "/oauth/token", "post")
-    conforms(server.get("/.well-known/openid-configuration"), "/.well-known/openid-configuration")
-    conforms(server.get("/.well-known/jwks.json"), "/.well-known/jwks.json")
-    doc = document()
-    for path, response in [
-        ("/oauth/authorize", browser.authorize(CLIENT)),
-        ("/oauth/authorize", browser.authorize("rk-nope")),
-        ("/oauth/authorize", browser.authorize(CLIENT, prompt="none,login")),
-        ("/oauth/logout", browser.client.get("/oauth/logout", params={"client_id": CLIENT})),
-    ]:
-        documented = doc["paths"][path]["get"]["responses"][str(response.status_code)]
-        if response.status_code == 302:
-            assert "location" in response.headers
-        else:
-            assert set(documented["content"]) == {"text/html"}
-            assert response.headers["content-type"].startswith("text/html")
 
 
 def test_served_document(demo_server: Server) -> None:
@@ -459,30 +430,14 @@ def _schemathesis_config(base_url: str) -> schemathesis.Config:
 
 
 def without_control_endpoints(schema: Any) -> Any:
-    return schema.exclude(path_regex="^" + re.escape(CONTROL_PREFIX))
+    """The shared demo server's run: no control endpoints, no user API that changes the world
+    (`test_user_writes_conform_to_the_document` runs those on a server of their own)."""
+    schema = schema.exclude(path_regex="^" + re.escape(CONTROL_PREFIX))
+    return schema.exclude(path_regex="^(" + "|".join(map(re.escape, USER_WRITE_PATHS)) + ")$")
 
 
-def test_control_endpoints_are_left_out_of_the_run() -> None:
-    doc = document()
-    doc["paths"][CONTROL_PREFIX + "clock"] = {
-        "post": {"responses": {"204": {"description": "The server clock was moved."}}}
-    }
-    schema = without_control_endpoints(schemathesis.openapi.from_dict(doc))
-    paths = {result.ok().path for result in schema.get_all_operations()}
-    assert paths == {PROFILE, FRIENDS, PROFILES, USERINFO, "/openapi.json", *MESSAGE_PATHS,
-                     *(path for _, path in LOGIN_OPERATIONS)}
-
-
-def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> None:
-    """The schemathesis engine (what its CLI runs) over every documented operation except the
-    server's control endpoints. Run in-process rather than through schemathesis's pytest plugin,
-    whose `from_fixture` does not work with pytest 9.2 (it sets `Node._nodeid`, gone there)."""
-    schema = without_control_endpoints(
-        schemathesis.openapi.from_url(
-            live_demo_server.base_url + "/openapi.json",
-            config=_schemathesis_config(live_demo_server.base_url),
-        )
-    )
+def run_schemathesis(schema: Any) -> tuple[list[str], list[str], dict[str, set[str]],
+                                           dict[str, set[int]]]:
     failures: list[str] = []
     errors: list[str] = []
     checked: dict[str, set[str]] = {}
@@ -504,6 +459,81 @@ def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> N
                     statuses.setdefault(recorder.label, set()).add(interaction.response.status_code)
         elif isinstance(event, engine_events.NonFatalError | engine_events.FatalError):
             errors.append(repr(event))
+    return failures, errors, checked, statuses
+
+
+def test_login_answers_conform(make_server: Callable[..., Server]) -> None:
+    """The login server's JSON answers validate against the document; its pages and redirects
+    are documented statuses."""
+    server = make_server(seed=login_world())
+    browser = LoginBrowser(server)
+    code = browser.code(CLIENT, "muzi")["code"]
+    tokens = conforms(exchange(server, CLIENT, code), "/oauth/token", "post")
+    assert "id_token" in tokens and "refresh_token" in tokens
+    conforms(refresh(server, CLIENT, tokens["refresh_token"]), "/oauth/token", "post")
+    claims = conforms(server.post("/oauth/tokeninfo", data={"id_token": tokens["id_token"]}),
+                      "/oauth/tokeninfo", "post")
+    assert claims["sub"]
+    conforms(server.post("/oauth/tokeninfo", data={"id_token": "x.y.z"}), "/oauth/tokeninfo",
+             "post")
+    assert conforms(exchange(server, CLIENT, code), "/oauth/token", "post")["error_code"] == (
+        "KOE320")
+    conforms(exchange(server, "rk-nope", code), "/oauth/token", "post")
+    conforms(server.post("/oauth/token", data={"grant_type": "password", "client_id": CLIENT}),
+             "/oauth/token", "post")
+    conforms(server.get("/.well-known/openid-configuration"), "/.well-known/openid-configuration")
+    conforms(server.get("/.well-known/jwks.json"), "/.well-known/jwks.json")
+    doc = document()
+    for path, response in [
+        ("/oauth/authorize", browser.authorize(CLIENT)),
+        ("/oauth/authorize", browser.authorize("rk-nope")),
+        ("/oauth/authorize", browser.authorize(CLIENT, prompt="none,login")),
+        ("/oauth/logout", browser.client.get("/oauth/logout", params={"client_id": CLIENT})),
+    ]:
+        documented = doc["paths"][path]["get"]["responses"][str(response.status_code)]
+        if response.status_code == 302:
+            assert "location" in response.headers
+        else:
+            assert set(documented["content"]) == {"text/html"}
+            assert response.headers["content-type"].startswith("text/html")
+
+
+def test_user_writes_conform_to_the_document(make_live_server: Any) -> None:
+    """The user APIs that change the world (logout, unlink, revoke, update_profile), fuzzed
+    against a demo server of their own."""
+    server = make_live_server(demo=True)
+    schema = schemathesis.openapi.from_url(
+        server.base_url + "/openapi.json", config=_schemathesis_config(server.base_url)
+    ).include(path_regex="^(" + "|".join(map(re.escape, USER_WRITE_PATHS)) + ")$")
+    failures, errors, checked, _ = run_schemathesis(schema)
+    assert not errors, "\n".join(errors)
+    assert not failures, "\n\n".join(failures[:10])
+    assert set(checked) == {f"POST {path}" for path in USER_WRITE_PATHS}
+
+
+def test_control_endpoints_are_left_out_of_the_run() -> None:
+    doc = document()
+    doc["paths"][CONTROL_PREFIX + "clock"] = {
+        "post": {"responses": {"204": {"description": "The server clock was moved."}}}
+    }
+    schema = without_control_endpoints(schemathesis.openapi.from_dict(doc))
+    paths = {result.ok().path for result in schema.get_all_operations()}
+    assert paths == {PROFILE, FRIENDS, PROFILES, USERINFO, "/openapi.json", *MESSAGE_PATHS,
+                     *(label.split(" ")[1] for label in USER_READ_LABELS),
+                     *(path for _, path in LOGIN_OPERATIONS)}
+
+
+def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> None:
+    """The schemathesis engine (what its CLI runs) over every documented operation except the
+    server's control endpoints. Run in-process rather than through schemathesis's pytest plugin,
+    whose `from_fixture` does not work with pytest 9.2 (it sets `Node._nodeid`, gone there)."""
+    schema = without_control_endpoints(
+        schemathesis.openapi.from_url(
+            live_demo_server.base_url + "/openapi.json",
+            config=_schemathesis_config(live_demo_server.base_url),
+        )
+    )
+    failures, errors, checked, statuses = run_schemathesis(schema)
     assert not errors, "\n".join(errors)
     assert not failures, "\n\n".join(failures[:10])
     # Every API operation was exercised (schemathesis leaves out the one serving the schema).
@@ -511,7 +541,7 @@ def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> N
               *(f"POST {path}" for path in MESSAGE_PATHS)}
     userinfo = {f"GET {USERINFO}", f"POST {USERINFO}"}
     login = {f"{method} {path}" for method, path in LOGIN_OPERATIONS}
-    assert set(checked) == labels | userinfo | login
+    assert set(checked) == labels | userinfo | USER_READ_LABELS | login
     for label in login:
         assert checked[label] == set(CHECKS), (label, checked[label])
     # Schemathesis's input reaches the login server's errors, and the document's own
@@ -519,14 +549,14 @@ def test_live_server_conforms_to_the_document(live_demo_server: LiveServer) -> N
     assert 400 in statuses["GET /oauth/authorize"] and 400 in statuses["GET /oauth/logout"]
     assert 400 in statuses["POST /oauth/token"] and 400 in statuses["POST /oauth/tokeninfo"]
     assert 200 in statuses["GET /.well-known/jwks.json"]
-    for label in labels | userinfo:
+    for label in labels | userinfo | USER_READ_LABELS:
         assert checked[label] == set(CHECKS), (label, checked[label])
     # The document's examples and the configured credentials reach the success paths (the demo
     # token has not agreed to `openid`: userinfo answers -402), and schemathesis's invalid input
     # reaches the Kakao errors.
     for label in userinfo:
         assert 403 in statuses[label], (label, statuses[label])
-    for label in labels:
+    for label in labels | {"GET /v1/user/access_token_info", "GET /v1/user/ids"}:
         assert 200 in statuses[label], (label, statuses[label])
     assert 401 in statuses[f"GET {PROFILE}"] or 401 in statuses[f"GET {FRIENDS}"]
     assert 400 in statuses[f"GET {FRIENDS}"] and 400 in statuses[f"POST {PROFILES}"]

@@ -304,17 +304,35 @@ def test_revoke_an_optional_item(server: Server, user: str) -> None:
     assert "profile_image" not in refresh(server, CLIENT, tokens["refresh_token"]).json()["scope"]
 
 
+REQUIRED_NICKNAME = {
+    "msg": "[profile_nickname] is not revocable. check out if it's set as required on "
+    "developers.kakao.com",
+    "code": -3,
+}
+
+
+def no_scope_to_revoke(item: str) -> dict[str, Any]:
+    return {
+        "msg": f"There is no scopes to revoke. check out if given scope id([{item}]) is correct "
+        "again.",
+        "code": -2,
+    }
+
+
 @pytest.mark.parametrize(
-    "scopes",
+    ("scopes", "status", "body"),
     [
-        ["profile_nickname"],  # required
-        ["profile_image", "profile_nickname"],  # one good, one required: nothing revoked
-        ["talk_message"],  # not used by the app
-        ["no_such_item"],
-        [],
+        (["profile_nickname"], 403, REQUIRED_NICKNAME),  # required
+        # one good, one required: nothing revoked
+        (["profile_image", "profile_nickname"], 403, REQUIRED_NICKNAME),
+        (["talk_message"], 400, no_scope_to_revoke("talk_message")),  # not used by the app
+        (["no_such_item"], 400, no_scope_to_revoke("no_such_item")),
+        ([], 400, None),
     ],
 )
-def test_revoke_refused(server: Server, scopes: list[str]) -> None:
+def test_revoke_refused(
+    server: Server, scopes: list[str], status: int, body: dict[str, Any] | None
+) -> None:
     user = next(_fresh)
     tokens = tokens_for(server, CLIENT, user)
     auth = bearer(tokens["access_token"])
@@ -322,7 +340,10 @@ def test_revoke_refused(server: Server, scopes: list[str]) -> None:
     response = server.post(
         "/v2/user/revoke/scopes", headers=auth, data={"scopes": json.dumps(scopes)}
     )
-    expect_error(response, 400, -2)
+    if body is None:
+        expect_error(response, status, -2)
+    else:
+        expect(response, status, body)
     assert server.get("/v2/user/scopes", headers=auth).json() == before
 
 
@@ -384,8 +405,11 @@ def test_me_with_every_item(server: Server) -> None:
                 "profile_image_url": profile["profile_image_url"],
                 "thumbnail_image_url": profile["thumbnail_url"],
                 "is_default_image": False,
+                "is_default_nickname": False,
             },
             "email_needs_agreement": False,
+            "is_email_valid": True,
+            "is_email_verified": True,
             "email": profile["email"],
         },
     }
@@ -401,7 +425,7 @@ def test_me_follows_consent(server: Server, user: str) -> None:
     assert body["kakao_account"] == {
         "profile_nickname_needs_agreement": False,
         "profile_image_needs_agreement": True,
-        "profile": {"nickname": user.title()},
+        "profile": {"nickname": user.title(), "is_default_nickname": False},
         "email_needs_agreement": True,
     }
 

@@ -134,7 +134,8 @@ def test_user_me_with_the_split_profile_items() -> None:
             "profile_nickname_needs_agreement": False,
             "profile_image_needs_agreement": False,
             "profile": {"nickname": "Muzi", "profile_image_url": IMG,
-                        "thumbnail_image_url": THUMB, "is_default_image": False},
+                        "thumbnail_image_url": THUMB, "is_default_image": False,
+                        "is_default_nickname": False},
         },
     }
     nickname_only = me(agreed=[PROFILE_NICKNAME])
@@ -142,7 +143,7 @@ def test_user_me_with_the_split_profile_items() -> None:
     assert nickname_only["kakao_account"] == {
         "profile_nickname_needs_agreement": False,
         "profile_image_needs_agreement": True,
-        "profile": {"nickname": "Muzi"},
+        "profile": {"nickname": "Muzi", "is_default_nickname": False},
     }
 
 
@@ -159,7 +160,7 @@ def test_user_me_on_the_legacy_profile_item() -> None:
     assert body["properties"] == {"nickname": "Muzi"}
     assert body["kakao_account"] == {
         "profile_needs_agreement": False,
-        "profile": {"nickname": "Muzi", "is_default_image": True},
+        "profile": {"nickname": "Muzi", "is_default_nickname": False, "is_default_image": True},
     }
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from talksocial.client import (
+    AppConsentDisabledError,
     AsyncKakaoClient,
     ExpiredTokenError,
     InsufficientScopeError,
@@ -136,8 +137,8 @@ def test_login_and_user_calls(world: InProcessKakaoWorld) -> None:
     assert by_id["profile_nickname"].revocable is False  # required
     assert [s.id for s in client.scopes(["friends"]).scopes] == ["friends"]
 
-    with pytest.raises(InvalidArgumentError):
-        client.revoke_scopes(["profile_nickname"])  # required items cannot be revoked
+    with pytest.raises(AppConsentDisabledError):
+        client.revoke_scopes(["profile_nickname"])  # required items cannot be revoked (-3)
     revoked = client.revoke_scopes(["friends"])
     assert {s.id: s.agreed for s in revoked.scopes}["friends"] is False
     with pytest.raises(InsufficientScopeError) as raised:

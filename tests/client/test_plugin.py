@@ -106,3 +106,17 @@ def test_a_failing_test_still_tears_the_world_down(tmp_path: Path) -> None:
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)  # no process of the server's group is left
+
+
+@pytest.mark.talksocial_world(SMALL_WORLD)
+def test_catch_unlink_callbacks(kakao_world: KakaoWorld) -> None:
+    caught = kakao_world.catch_unlink_callbacks(5)
+    kakao_world.unlink(5, "b")  # the user disconnects the app in their Kakao account
+    kakao_world.delete_account("a")
+    calls = caught.wait(2)
+    assert sorted((c["user_id"], c["referrer_type"]) for c in calls) == [
+        ("11", "ACCOUNT_DELETE"), ("12", "UNLINK_FROM_APPS")]
+    assert {c["authorization"] for c in calls} == {"KakaoAK ak-small"}
+    assert {c["app_id"] for c in calls} == {"5"}
+    deliveries = kakao_world.unlink_deliveries(app=5)
+    assert len(deliveries) == 2

@@ -16,6 +16,7 @@ def test_fault_rules_take_status_and_message_from_the_classes() -> None:
         -3: (403, "App disabled the consent item this API needs."),
         -10: (400, "API limit has been exceeded."),
         -101: (400, "NotRegisteredUserException"),
+        -201: (400, "user property not found"),
         -401: (401, "this access token does not exist"),
         -402: (403, "insufficient scopes."),
         -501: (400, "given account is not connected to any talk user."),

@@ -13,6 +13,7 @@ from typing import Any
 
 from talksocial.api.openapi_login import login_paths, login_schemas
 from talksocial.api.openapi_messages import message_paths, message_schemas
+from talksocial.api.openapi_user import user_paths, user_schemas
 from talksocial.api.params import MAX_USER_ID
 from talksocial.api.talk import MAX_TARGETS
 from talksocial.domain.friends import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
@@ -138,11 +139,12 @@ def _schemas() -> dict[str, Schema]:
         "Error": _closed(
             {
                 "msg": {"type": "string", "description": "For people; branch on `code`."},
-                "code": {"type": "integer", "enum": [-1, -2, -10, -101, -501]},
+                "code": {"type": "integer", "enum": [-1, -2, -10, -101, -201, -501]},
             },
             ["msg", "code"],
             "-1 internal error, -2 bad parameter (the message names it), -10 quota "
-            "exceeded, -101 user not linked to the app, -501 not a Kakao Talk user.",
+            "exceeded, -101 user not linked to the app, -201 user property not declared, "
+            "-501 not a Kakao Talk user.",
         ),
         "InvalidCredentialError": _closed(
             {
@@ -206,6 +208,7 @@ def _schemas() -> dict[str, Schema]:
         ),
         **message_schemas(),
         **login_schemas(),
+        **user_schemas(),
     }
 
 
@@ -449,6 +452,7 @@ def _paths() -> dict[str, Schema]:
             _forbidden("AppConsentNotEnabledError", "InsufficientScopesError"),
         ),
         **login_paths(),
+        **user_paths(_bad_request, _unauthorized(), _forbidden("AppConsentNotEnabledError")),
         **_control_paths(),
     }
 
@@ -494,7 +498,12 @@ _CONTROL_OPERATIONS: list[tuple[str, str, str, str, int]] = [
     ("/links", "post", "controlLink", "Link an account to an app", 201),
     ("/links/{app_id}/{key}", "get", "controlGetLink", "One link", 200),
     ("/links/{app_id}/{key}", "patch", "controlUpdateLink", "Change user_id, uuid, scopes", 200),
-    ("/links/{app_id}/{key}", "delete", "controlUnlink", "Unlink (tokens revoked)", 204),
+    ("/links/{app_id}/{key}", "delete", "controlUnlink",
+     "Unlink (tokens revoked); referrer_type UNLINK_FROM_ADMIN (default) or UNLINK_FROM_APPS "
+     "calls the app's unlink callback", 204),
+    ("/webhooks", "get", "controlWebhooks", "The unlink callback's deliveries (app)", 200),
+    ("/webhooks/{delivery_id}/resend", "post", "controlResendWebhook",
+     "Call the unlink callback again with what a delivery sent", 201),
     ("/links/{app_id}/{key}/scopes", "put", "controlSetConsents", "Set the agreed items", 200),
     ("/tokens", "post", "controlIssueToken", "Issue an access token", 201),
     ("/export", "get", "controlExport", "The world as a seed document", 200),
@@ -539,8 +548,10 @@ def _control_paths() -> dict[str, Schema]:
     for path, method, operation_id, summary, status in _CONTROL_OPERATIONS:
         params = [
             {"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer"} if name in ("app_id", "fault_id") else {"type": "string"}}
-            for name in ("app_id", "key", "mp", "friend", "fault_id", "api", "template_id")
+             "schema": {"type": "integer"} if name in ("app_id", "fault_id", "delivery_id")
+             else {"type": "string"}}
+            for name in ("app_id", "key", "mp", "friend", "fault_id", "api", "template_id",
+                         "delivery_id")
             if "{" + name + "}" in path
         ]
         operation: Schema = {
@@ -584,6 +595,7 @@ def document() -> dict[str, Any]:
             {"name": "talk", "description": "Kakao Talk Social"},
             {"name": "message", "description": "Kakao Talk messages (to me and to friends)"},
             {"name": "login", "description": "Kakao Login and its OpenID Connect"},
+            {"name": "user", "description": "Kakao Login's user APIs"},
             {"name": "meta", "description": "About this server"},
             {"name": "control", "description": "The control plane (operators and tests)"},
         ],

@@ -29,5 +29,8 @@ def routes() -> list[Route]:
         Route("/v2/user/scopes", user.scopes, methods=["GET"]),
         Route("/v2/user/revoke/scopes", user.revoke_scopes, methods=["POST"]),
         Route("/v2/user/me", user.me, methods=["GET", "POST"]),
+        Route("/v2/app/users", user.app_users, methods=["GET", "POST"]),
+        Route("/v1/user/ids", user.user_ids, methods=["GET", "POST"]),
+        Route("/v1/user/update_profile", user.update_profile, methods=["POST"]),
         Route("/v1/oidc/userinfo", oidc.userinfo, methods=["GET", "POST"]),
     ]

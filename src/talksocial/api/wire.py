@@ -136,6 +136,9 @@ def user_me(
     profile_image_url: str | None,
     thumbnail_url: str | None,
     email: str | None,
+    email_valid: bool = True,
+    email_verified: bool = True,
+    custom_properties: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """GET /v2/user/me (docs/reference/kakao-login.md): the Kakao Account's own profile, each part only with its
     consent item; `*_needs_agreement` where the item is used but not agreed (an app on the
@@ -149,6 +152,7 @@ def user_me(
     if nickname_ok:
         properties["nickname"] = nickname
         profile["nickname"] = nickname
+        profile["is_default_nickname"] = not nickname
     if image_ok:
         if profile_image_url is not None:
             properties["profile_image"] = profile_image_url
@@ -171,12 +175,46 @@ def user_me(
     if ACCOUNT_EMAIL in consent_items:
         kakao_account["email_needs_agreement"] = ACCOUNT_EMAIL not in agreed
         if ACCOUNT_EMAIL in agreed and email is not None:
+            kakao_account["is_email_valid"] = email_valid
+            kakao_account["is_email_verified"] = email_verified
             kakao_account["email"] = email
 
+    properties.update(custom_properties or {})
     body: dict[str, Any] = {"id": user_id, "connected_at": connected_at}
     if properties:
         body["properties"] = properties
     body["kakao_account"] = kakao_account
+    return body
+
+
+def narrowed_user_me(body: Mapping[str, Any], keys: Collection[str]) -> dict[str, Any]:
+    """`property_keys`: `id` and `connected_at`, and only the parts named, such as
+    `properties.nickname` or `kakao_account.email` (which brings its `email_*` and
+    `is_email_*` companions; `kakao_account.profile` brings `profile_*_needs_agreement`)."""
+    out: dict[str, Any] = {"id": body["id"], "connected_at": body["connected_at"]}
+    props = {name for part, _, name in (k.partition(".") for k in keys) if part == "properties"}
+    account = {name for part, _, name in (k.partition(".") for k in keys)
+               if part == "kakao_account"}
+    kept_props = {k: v for k, v in body.get("properties", {}).items() if k in props}
+    if kept_props:
+        out["properties"] = kept_props
+
+    def wanted(field: str) -> bool:
+        return any(field == n or field.startswith(n + "_") or field in
+                   (f"is_{n}_valid", f"is_{n}_verified") for n in account)
+
+    out["kakao_account"] = {k: v for k, v in body.get("kakao_account", {}).items() if wanted(k)}
+    return out
+
+
+def user_ids_page(elements: Sequence[int], total_count: int, before_url: str | None,
+                  after_url: str | None) -> dict[str, Any]:
+    """GET|POST /v1/user/ids (docs/reference/kakao-login.md#user-ids)."""
+    body: dict[str, Any] = {"elements": list(elements), "total_count": total_count}
+    if before_url is not None:
+        body["before_url"] = before_url
+    if after_url is not None:
+        body["after_url"] = after_url
     return body
 
 

@@ -34,6 +34,7 @@ from talksocial.client._exceptions import (
     ReceiverDailyLimitError,
     SenderDailyLimitError,
     UnexpectedResponseError,
+    UserPropertyNotFoundError,
 )
 from talksocial.client._models import (
     AccessTokenInfo,
@@ -51,6 +52,7 @@ from talksocial.client._models import (
     TalkProfiles,
     TokenPair,
     User,
+    UserIds,
     UserProfile,
 )
 from talksocial.client._templates import (
@@ -121,7 +123,9 @@ __all__ = [
     "TokenStore",
     "UnexpectedResponseError",
     "User",
+    "UserIds",
     "UserProfile",
+    "UserPropertyNotFoundError",
     "code_challenge_s256",
     "generate_code_verifier",
     "generate_state",

@@ -34,6 +34,7 @@ from talksocial.client._models import (
     TalkProfiles,
     TokenPair,
     User,
+    UserIds,
 )
 from talksocial.client._templates import Template
 
@@ -206,6 +207,14 @@ class _BaseClient:
         return _wire.friends_params(offset, limit, order, friend_order)
 
     @staticmethod
+    def _next_ids_params(page: UserIds, params: Mapping[str, str]) -> dict[str, str] | None:
+        """The query of `/v1/user/ids`'s `after_url`; None at the end."""
+        if not page.after_url or not page.elements:
+            return None
+        following = dict(httpx.URL(page.after_url).params.multi_items())
+        return None if following == dict(params) else following
+
+    @staticmethod
     def _next_page_params(page: Friends, params: Mapping[str, str]) -> dict[str, str] | None:
         """The query of `after_url`, to be sent to our own base URL; None at the end."""
         if not page.after_url or not page.elements:
@@ -240,7 +249,7 @@ class _BaseClient:
             body = response.json()
         except ValueError:
             body = None
-        if 200 <= response.status_code < 300 and isinstance(body, dict):
+        if 200 <= response.status_code < 300 and isinstance(body, (dict, list)):
             return body
         raise _wire.error(response.status_code, body, response.text)
 
@@ -420,8 +429,12 @@ class KakaoClient(_BaseClient):
         """`GET /v1/user/access_token_info`."""
         return _wire.access_token_info(self._for_user("GET", _wire.ACCESS_TOKEN_INFO))
 
-    def logout(self) -> int | None:
-        """`POST /v1/user/logout`: the user's id; the token store is emptied."""
+    def logout(self, *, target_id: int | None = None) -> int | None:
+        """`POST /v1/user/logout`: the user's id; the token store is emptied. With `target_id`
+        (admin key): every token of that user in the app ends (the store is kept)."""
+        if target_id is not None:
+            call = self._admin_call("POST", _wire.LOGOUT, data=_wire.target_form(target_id))
+            return _wire.user_id(self._send(call))
         user_id = _wire.user_id(self._for_user("POST", _wire.LOGOUT))
         self._forget()
         return user_id
@@ -435,19 +448,66 @@ class KakaoClient(_BaseClient):
         self._forget()
         return user_id
 
-    def scopes(self, scopes: Sequence[str] | None = None) -> ScopeInfo:
-        """`GET /v2/user/scopes`: the app's consent items and whether the user agreed."""
-        return _wire.scope_info(self._for_user("GET", _wire.SCOPES, _wire.scopes_params(scopes)))
+    def scopes(
+        self, scopes: Sequence[str] | None = None, *, target_id: int | None = None
+    ) -> ScopeInfo:
+        """`GET /v2/user/scopes`: the app's consent items and whether the user agreed (the
+        token's user, or `target_id`'s with the admin key)."""
+        params = _wire.scopes_params(scopes)
+        if target_id is not None:
+            call = self._admin_call("GET", _wire.SCOPES, {**params, **_wire.target_form(target_id)})
+            return _wire.scope_info(self._send(call))
+        return _wire.scope_info(self._for_user("GET", _wire.SCOPES, params))
 
-    def revoke_scopes(self, scopes: Sequence[str]) -> ScopeInfo:
+    def revoke_scopes(self, scopes: Sequence[str], *, target_id: int | None = None) -> ScopeInfo:
         """`POST /v2/user/revoke/scopes`: withdraw optional, agreed items."""
         form = _wire.scopes_params(scopes)
+        if target_id is not None:
+            call = self._admin_call("POST", _wire.REVOKE_SCOPES,
+                                    data={**form, **_wire.target_form(target_id)})
+            return _wire.scope_info(self._send(call))
         return _wire.scope_info(self._for_user("POST", _wire.REVOKE_SCOPES, data=form))
 
-    def me(self, *, property_keys: Sequence[str] | None = None) -> User:
-        """`GET /v2/user/me`: the Kakao Account's own profile (not the Talk profile)."""
+    def me(
+        self, *, property_keys: Sequence[str] | None = None, target_id: int | None = None
+    ) -> User:
+        """`GET /v2/user/me`: the Kakao Account's own profile (not the Talk profile), of the
+        token's user or of `target_id` with the admin key."""
         params = _wire.me_params(property_keys)
+        if target_id is not None:
+            call = self._admin_call("GET", _wire.ME, {**params, **_wire.target_form(target_id)})
+            return _wire.user(self._send(call))
         return _wire.user(self._for_user("GET", _wire.ME, params))
+
+    def app_users(
+        self, target_ids: Sequence[int], *, property_keys: Sequence[str] | None = None
+    ) -> list[User]:
+        """`POST /v2/app/users` (admin key): the users' `/v2/user/me`, in the order asked."""
+        form = _wire.app_users_form(target_ids, property_keys)
+        return _wire.users(self._send(self._admin_call("POST", _wire.APP_USERS, data=form)))
+
+    def user_ids(
+        self, *, limit: int | None = None, from_id: int | None = None, order: str | None = None
+    ) -> UserIds:
+        """`GET /v1/user/ids` (admin key): one page of the app's user ids."""
+        params = _wire.user_ids_params(limit, from_id, order)
+        return _wire.user_ids(self._send(self._admin_call("GET", _wire.USER_IDS, params)))
+
+    def iter_user_ids(
+        self, *, limit: int | None = 100, from_id: int | None = None, order: str | None = None
+    ) -> Iterator[int]:
+        """Every user id of the app after `from_id`, page by page along `after_url`."""
+        params: dict[str, str] | None = _wire.user_ids_params(limit, from_id, order)
+        while params is not None:
+            page = _wire.user_ids(self._send(self._admin_call("GET", _wire.USER_IDS, params)))
+            yield from page.elements
+            params = self._next_ids_params(page, params)
+
+    def update_profile(self, properties: Mapping[str, str]) -> int | None:
+        """`POST /v1/user/update_profile`: stores the user's custom properties (keys the app
+        declares; another key raises `UserPropertyNotFoundError`)."""
+        form = _wire.update_profile_form(properties)
+        return _wire.user_id(self._for_user("POST", _wire.UPDATE_PROFILE, data=form))
 
     # ---- the Talk Message API ----------------------------------------------------------------
 
@@ -641,8 +701,12 @@ class AsyncKakaoClient(_BaseClient):
         """`GET /v1/user/access_token_info`."""
         return _wire.access_token_info(await self._for_user("GET", _wire.ACCESS_TOKEN_INFO))
 
-    async def logout(self) -> int | None:
-        """`POST /v1/user/logout`: the user's id; the token store is emptied."""
+    async def logout(self, *, target_id: int | None = None) -> int | None:
+        """`POST /v1/user/logout`: the user's id; the token store is emptied. With `target_id`
+        (admin key): every token of that user in the app ends (the store is kept)."""
+        if target_id is not None:
+            call = self._admin_call("POST", _wire.LOGOUT, data=_wire.target_form(target_id))
+            return _wire.user_id(await self._send(call))
         user_id = _wire.user_id(await self._for_user("POST", _wire.LOGOUT))
         self._forget()
         return user_id
@@ -656,20 +720,68 @@ class AsyncKakaoClient(_BaseClient):
         self._forget()
         return user_id
 
-    async def scopes(self, scopes: Sequence[str] | None = None) -> ScopeInfo:
-        """`GET /v2/user/scopes`: the app's consent items and whether the user agreed."""
+    async def scopes(
+        self, scopes: Sequence[str] | None = None, *, target_id: int | None = None
+    ) -> ScopeInfo:
+        """`GET /v2/user/scopes`: the app's consent items and whether the user agreed (the
+        token's user, or `target_id`'s with the admin key)."""
         params = _wire.scopes_params(scopes)
+        if target_id is not None:
+            call = self._admin_call("GET", _wire.SCOPES, {**params, **_wire.target_form(target_id)})
+            return _wire.scope_info(await self._send(call))
         return _wire.scope_info(await self._for_user("GET", _wire.SCOPES, params))
 
-    async def revoke_scopes(self, scopes: Sequence[str]) -> ScopeInfo:
+    async def revoke_scopes(self, scopes: Sequence[str], *, target_id: int | None = None) -> ScopeInfo:
         """`POST /v2/user/revoke/scopes`: withdraw optional, agreed items."""
         form = _wire.scopes_params(scopes)
+        if target_id is not None:
+            call = self._admin_call("POST", _wire.REVOKE_SCOPES,
+                                    data={**form, **_wire.target_form(target_id)})
+            return _wire.scope_info(await self._send(call))
         return _wire.scope_info(await self._for_user("POST", _wire.REVOKE_SCOPES, data=form))
 
-    async def me(self, *, property_keys: Sequence[str] | None = None) -> User:
-        """`GET /v2/user/me`: the Kakao Account's own profile (not the Talk profile)."""
+    async def me(
+        self, *, property_keys: Sequence[str] | None = None, target_id: int | None = None
+    ) -> User:
+        """`GET /v2/user/me`: the Kakao Account's own profile (not the Talk profile), of the
+        token's user or of `target_id` with the admin key."""
         params = _wire.me_params(property_keys)
+        if target_id is not None:
+            call = self._admin_call("GET", _wire.ME, {**params, **_wire.target_form(target_id)})
+            return _wire.user(await self._send(call))
         return _wire.user(await self._for_user("GET", _wire.ME, params))
+
+    async def app_users(
+        self, target_ids: Sequence[int], *, property_keys: Sequence[str] | None = None
+    ) -> list[User]:
+        """`POST /v2/app/users` (admin key): the users' `/v2/user/me`, in the order asked."""
+        form = _wire.app_users_form(target_ids, property_keys)
+        return _wire.users(await self._send(self._admin_call("POST", _wire.APP_USERS, data=form)))
+
+    async def user_ids(
+        self, *, limit: int | None = None, from_id: int | None = None, order: str | None = None
+    ) -> UserIds:
+        """`GET /v1/user/ids` (admin key): one page of the app's user ids."""
+        params = _wire.user_ids_params(limit, from_id, order)
+        return _wire.user_ids(await self._send(self._admin_call("GET", _wire.USER_IDS, params)))
+
+    async def iter_user_ids(
+        self, *, limit: int | None = 100, from_id: int | None = None, order: str | None = None
+    ) -> AsyncIterator[int]:
+        """Every user id of the app after `from_id`, page by page along `after_url`."""
+        params: dict[str, str] | None = _wire.user_ids_params(limit, from_id, order)
+        while params is not None:
+            call = self._admin_call("GET", _wire.USER_IDS, params)
+            page = _wire.user_ids(await self._send(call))
+            for user_id in page.elements:
+                yield user_id
+            params = self._next_ids_params(page, params)
+
+    async def update_profile(self, properties: Mapping[str, str]) -> int | None:
+        """`POST /v1/user/update_profile`: stores the user's custom properties (keys the app
+        declares; another key raises `UserPropertyNotFoundError`)."""
+        form = _wire.update_profile_form(properties)
+        return _wire.user_id(await self._for_user("POST", _wire.UPDATE_PROFILE, data=form))
 
     # ---- the Talk Message API ----------------------------------------------------------------
 

@@ -8,6 +8,7 @@ Kakao's `code`, never on `msg`.
      │    ├── AppConsentDisabledError   -3   the app has not enabled the consent item
      │    ├── QuotaExceededError        -10
      │    ├── NotRegisteredUserError    -101 the user is not linked to the app
+     │    ├── UserPropertyNotFoundError -201 a user property key the app does not declare
      │    ├── InvalidTokenError         -401 (+ reason)
      │    │    └── ExpiredTokenError         reason == "ACCESS_TOKEN_EXPIRED"
      │    ├── InsufficientScopeError    -402 (+ api_type, required_scopes, allowed_scopes)
@@ -85,6 +86,12 @@ class NotRegisteredUserError(KakaoApiError):
     """-101: the user is not linked to the app."""
 
     error_code = -101
+
+
+class UserPropertyNotFoundError(KakaoApiError):
+    """-201: a user property key the app does not declare."""
+
+    error_code = -201
 
 
 class InvalidTokenError(KakaoApiError):
@@ -213,6 +220,7 @@ API_ERRORS: dict[int, type[KakaoApiError]] = {
         AppConsentDisabledError,
         QuotaExceededError,
         NotRegisteredUserError,
+        UserPropertyNotFoundError,
         InvalidTokenError,
         InsufficientScopeError,
         NotTalkUserError,

@@ -133,6 +133,7 @@ class UserProfile:
     profile_image_url: str | None = None
     thumbnail_image_url: str | None = None
     is_default_image: bool | None = None
+    is_default_nickname: bool | None = None
     extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False)
 
 
@@ -146,6 +147,8 @@ class KakaoAccount:
     profile_image_needs_agreement: bool | None = None
     email: str | None = None
     email_needs_agreement: bool | None = None
+    is_email_valid: bool | None = None
+    is_email_verified: bool | None = None
     extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False)
 
 
@@ -157,6 +160,17 @@ class User:
     connected_at: datetime | None = None
     properties: Mapping[str, str] = field(default_factory=dict)
     kakao_account: KakaoAccount | None = None
+    extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False)
+
+
+@dataclass(frozen=True)
+class UserIds:
+    """One page of `/v1/user/ids`: the app's user ids."""
+
+    elements: tuple[int, ...]
+    total_count: int | None = None
+    before_url: str | None = None
+    after_url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False)
 
 

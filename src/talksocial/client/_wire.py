@@ -26,6 +26,9 @@ UNLINK = "/v1/user/unlink"
 SCOPES = "/v2/user/scopes"
 REVOKE_SCOPES = "/v2/user/revoke/scopes"
 ME = "/v2/user/me"
+APP_USERS = "/v2/app/users"
+USER_IDS = "/v1/user/ids"
+UPDATE_PROFILE = "/v1/user/update_profile"
 MEMO_DEFAULT = "/v2/api/talk/memo/default/send"
 MEMO_CUSTOM = "/v2/api/talk/memo/send"
 MEMO_SCRAP = "/v2/api/talk/memo/scrap/send"
@@ -137,6 +140,31 @@ def refresh_grant_form(*, client_id: str, client_secret: str | None, refresh_tok
 
 def unlink_form(target_id: int) -> Params:
     return {"target_id_type": "user_id", "target_id": str(target_id)}
+
+
+def target_form(target_id: int | None) -> Params:
+    """An admin-key request's target user (none: the token's user)."""
+    return {} if target_id is None else unlink_form(target_id)
+
+
+def app_users_form(target_ids: Sequence[int], property_keys: Sequence[str] | None) -> Params:
+    return {"target_id_type": "user_id", "target_ids": _json_array(list(target_ids)),
+            **me_params(property_keys)}
+
+
+def user_ids_params(limit: int | None, from_id: int | None, order: str | None) -> Params:
+    params: Params = {}
+    if limit is not None:
+        params["limit"] = str(limit)
+    if from_id is not None:
+        params["from_id"] = str(from_id)
+    if order is not None:
+        params["order"] = order
+    return params
+
+
+def update_profile_form(properties: Mapping[str, str]) -> Params:
+    return {"properties": json.dumps(dict(properties), ensure_ascii=False, separators=(",", ":"))}
 
 
 def scopes_params(scopes: Sequence[str] | None) -> Params:
@@ -323,6 +351,7 @@ _USER_PROFILE: Fields = {
     "profile_image_url": ("profile_image_url", _str),
     "thumbnail_image_url": ("thumbnail_image_url", _str),
     "is_default_image": ("is_default_image", _bool),
+    "is_default_nickname": ("is_default_nickname", _bool),
 }
 
 _KAKAO_ACCOUNT: Fields = {
@@ -331,6 +360,8 @@ _KAKAO_ACCOUNT: Fields = {
     "profile_image_needs_agreement": ("profile_image_needs_agreement", _bool),
     "email": ("email", _str),
     "email_needs_agreement": ("email_needs_agreement", _bool),
+    "is_email_valid": ("is_email_valid", _bool),
+    "is_email_verified": ("is_email_verified", _bool),
 }
 
 _USER: Fields = {"id": ("id", _int), "connected_at": ("connected_at", _datetime)}
@@ -361,6 +392,27 @@ def user(body: Any) -> m.User:
         if isinstance(properties, dict)
         else {},
     )
+
+
+def users(body: Any) -> list[m.User]:
+    """`/v2/app/users`: a JSON array of `/v2/user/me` answers."""
+    return [user(item) for item in body] if isinstance(body, list) else []
+
+
+_USER_IDS: Fields = {
+    "total_count": ("total_count", _int),
+    "before_url": ("before_url", _str),
+    "after_url": ("after_url", _str),
+}
+
+
+def user_ids(body: Any) -> m.UserIds:
+    if not isinstance(body, dict):
+        body = {}
+    raw = body.get("elements")
+    elements = tuple(i for i in (_int(v) for v in (raw if isinstance(raw, list) else []))
+                     if i is not None)
+    return _build(m.UserIds, body, _USER_IDS, elements=elements)
 
 
 # ---- the Talk Message API ----------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from talksocial.storage import webhooks
 from talksocial.storage.models import (
     Account,
     App,
@@ -38,6 +40,33 @@ class AppView:
     logout_redirect_uris: list[str] = field(default_factory=list)
     #: The app's daily message limit overrides (names missing: Kakao's default).
     message_limits: dict[str, int] = field(default_factory=dict)
+    user_properties: list[str] = field(default_factory=list)
+    unlink_callback_url: str | None = None
+    unlink_callback_method: str = "GET"
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    """One call of the app's unlink callback."""
+
+    id: int
+    at: str
+    user_id: int
+    referrer_type: str
+    method: str
+    url: str
+    status: str
+    response_code: int | None
+    error: str | None
+
+
+def deliveries(s: Session, app_id: int, limit: int = 20) -> list[DeliveryView]:
+    return [
+        DeliveryView(row.id, datetime.fromtimestamp(row.at, UTC).isoformat(timespec="seconds")
+                     .replace("+00:00", "Z"), row.user_id, row.referrer_type, row.method,
+                     row.url, row.status, row.response_code, row.error)
+        for row in webhooks.list_deliveries(s, app_id)[:limit]
+    ]
 
 
 @dataclass(frozen=True)
@@ -124,6 +153,9 @@ def _app_view(app: App, link_count: int = 0) -> AppView:
         link_count=link_count,
         logout_redirect_uris=list(json.loads(app.logout_redirect_uris)),
         message_limits=dict(json.loads(app.message_limits or "{}")),
+        user_properties=list(json.loads(app.user_properties or "[]")),
+        unlink_callback_url=app.unlink_callback_url,
+        unlink_callback_method=app.unlink_callback_method,
     )
 
 

@@ -34,10 +34,11 @@ from talksocial.console.web import (
 from talksocial.domain.messages import DEFAULT_LIMITS, LIMIT_NAMES
 from talksocial.storage import accounts as accounts_store
 from talksocial.storage import apps as apps_store
-from talksocial.storage import clock, friends, message_templates, profiles
+from talksocial.storage import clock, friends, message_templates, profiles, webhooks
 from talksocial.storage import links as links_store
 from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.errors import InvalidInput, NotFound, StorageError
+from talksocial.web import unlink_callbacks
 from talksocial.web.context import ServerContext
 from talksocial.web.convertors import MAX_ID
 from talksocial.web.storage_errors import http_status
@@ -65,6 +66,8 @@ OK_MESSAGES = {
     "clock-set": "Clock set.",
     "journal-cleared": "Journal cleared.",
     "limits-saved": "Daily message limits saved.",
+    "user-apis-saved": "Unlink callback and user properties saved.",
+    "delivery-resent": "Unlink callback called again.",
     "template-created": "Message template created.",
     "template-replaced": "Message template replaced.",
     "template-deleted": "Message template deleted.",
@@ -225,6 +228,7 @@ async def app_page(con: Console) -> Response:
 async def _app_page(
     con: Console, error: str | None = None, status_code: int = 200,
     limits_typed: dict[str, str] | None = None, draft: dict[str, str] | None = None,
+    callback_typed: dict[str, str] | None = None,
 ) -> Response:
     """The app page; after a refused write, with the error and what was typed (`limits_typed`:
     the limits form; `draft`: a template form, its `id` and `text`, and `for`: "new" or the id
@@ -235,12 +239,13 @@ async def _app_page(
         found = queries.app(s, app_id) if app_id is not None else None
         if found is None:
             return None
-        return found, *queries.links(s, app_id=found.id), queries.message_templates(s, found.id)
+        return (found, *queries.links(s, app_id=found.id),
+                queries.message_templates(s, found.id), queries.deliveries(s, found.id))
 
     loaded = await read(con, load)
     if loaded is None:
         return not_found(con, "No such app.")
-    found, links, total, templates = loaded
+    found, links, total, templates, deliveries = loaded
     if limits_typed is None:
         limits_typed = {name: str(found.message_limits[name]) if name in found.message_limits
                         else "" for name in LIMIT_NAMES}
@@ -248,6 +253,7 @@ async def _app_page(
         "app.html", status_code=status_code, app=found, links=links, total=total,
         limit_names=LIMIT_NAMES, default_limits=DEFAULT_LIMITS, limits_typed=limits_typed,
         templates=templates, draft=draft or {}, ok=ok_message(con.request), error=error,
+        deliveries=deliveries, callback_typed=callback_typed,
     )
 
 
@@ -258,6 +264,7 @@ def app_url(app_id: int, ok: str, anchor: str = "") -> str:
 async def _app_write(
     con: Console, fn: Callable[[Session], Any], ok: str, anchor: str,
     limits_typed: dict[str, str] | None = None, draft: dict[str, str] | None = None,
+    callback_typed: dict[str, str] | None = None,
 ) -> Response:
     app_id = int_or_none(str(con.request.path_params["app_id"]))
     if app_id is None:
@@ -266,7 +273,8 @@ async def _app_write(
         await write(con, fn)
     except StorageError as exc:
         return await _app_page(con, error=str(exc), status_code=http_status(exc),
-                               limits_typed=limits_typed, draft=draft)
+                               limits_typed=limits_typed, draft=draft,
+                               callback_typed=callback_typed)
     return redirect(app_url(app_id, ok, anchor))
 
 
@@ -288,6 +296,47 @@ async def save_message_limits(con: Console) -> Response:
                                              {"message_limits": limits}),
         "limits-saved", "message-limits", limits_typed=typed,
     )
+
+
+@page
+async def save_user_apis(con: Console) -> Response:
+    """The app's unlink callback (URL, method; an empty URL: none) and its declared user
+    property keys (comma-separated)."""
+    app_id = int_or_none(str(con.request.path_params["app_id"]))
+    typed = {name: con.form.get(name, "").strip()[:2000]
+             for name in ("unlink_callback_url", "unlink_callback_method", "user_properties")}
+    changes: dict[str, Any] = {
+        "unlink_callback_url": typed["unlink_callback_url"],
+        "unlink_callback_method": typed["unlink_callback_method"] or "GET",
+        "user_properties": [k.strip() for k in typed["user_properties"].split(",") if k.strip()],
+    }
+    return await _app_write(
+        con, lambda s: apps_store.update_app(s, app_id if app_id is not None else -1, changes),
+        "user-apis-saved", "unlink-callback", callback_typed=typed,
+    )
+
+
+@page
+async def resend_delivery(con: Console) -> Response:
+    """Calls the app's unlink callback again with what a delivery sent (a new delivery,
+    awaited: at most 3 s)."""
+    app_id = int_or_none(str(con.request.path_params["app_id"]))
+    delivery_id = int_or_none(str(con.request.path_params["delivery_id"]))
+
+    def record(s: Session) -> int:
+        found = webhooks.get_delivery(s, delivery_id if delivery_id is not None else -1)
+        if found.app_id != app_id:
+            raise NotFound(f"app {app_id} has no delivery {delivery_id}")
+        return webhooks.resend(s, found.id)
+
+    if app_id is None:
+        return not_found(con, "No such app.")
+    try:
+        new_id = await write(con, record)
+    except StorageError as exc:
+        return await _app_page(con, error=str(exc), status_code=http_status(exc))
+    await unlink_callbacks.deliver(con.ctx, new_id)
+    return redirect(app_url(app_id, "delivery-resent", "unlink-callback"))
 
 
 def _template_fields(template_id: Any, text: str) -> dict[str, Any]:
@@ -449,7 +498,8 @@ async def save_profile(con: Console) -> Response:
 async def delete_account(con: Console) -> Response:
     key = str(con.request.path_params["key"])
     try:
-        await write(con, lambda s: accounts_store.delete_account(s, key))
+        deliveries = await write(con, lambda s: accounts_store.delete_account(s, key))
+        unlink_callbacks.dispatch(con.ctx, deliveries)  # ACCOUNT_DELETE, after the commit
     except StorageError as exc:
         return await _account_page(con, key, error=str(exc), status_code=http_status(exc))
     return redirect("/console/accounts?ok=account-deleted")
@@ -581,9 +631,11 @@ async def save_link(con: Console) -> Response:
 async def delete_link(con: Console) -> Response:
     app_id = int_or_none(con.form.get("app"))
     account_key = con.form.get("account", "").strip()
+    referrer = con.form.get("referrer_type") or webhooks.UNLINK_FROM_ADMIN
     try:
-        await write(con, lambda s: links_store.unlink(s, app_id if app_id is not None else -1,
-                                                 account_key))
+        delivery = await write(con, lambda s: links_store.unlink(
+            s, app_id if app_id is not None else -1, account_key, referrer))
+        unlink_callbacks.dispatch(con.ctx, [delivery])  # after the commit
     except StorageError as exc:
         return await _links_page(
             con, error=str(exc), status_code=http_status(exc), app_id=app_id, account_key=account_key

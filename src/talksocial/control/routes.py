@@ -39,6 +39,7 @@ from talksocial.storage import (
     profiles,
     quotas,
     tokens,
+    webhooks,
     world,
 )
 from talksocial.storage import (
@@ -48,7 +49,7 @@ from talksocial.storage.db import run_with_retry, transaction
 from talksocial.storage.errors import InvalidInput, StorageError
 from talksocial.storage.tokens import ACCESS_TOKEN_LIFETIME
 from talksocial.web import operator_views as control_views
-from talksocial.web import responses
+from talksocial.web import responses, unlink_callbacks
 from talksocial.web.context import ServerContext
 
 # web.convertors also registers the `id64` path convertor the routes below use.
@@ -201,6 +202,8 @@ def _endpoint(work: Work, *, write: bool, status: int = 200) -> Callable[[Reques
             result = await run_in_threadpool(run_with_retry, run)
         except StorageError as exc:
             return _admin_error(exc)
+        # unlink callbacks recorded by the work, called now that it has committed
+        unlink_callbacks.dispatch(ctx, getattr(request.state, "unlink_deliveries", ()))
         if result is None:
             return Response(status_code=204)
         return responses.json_response(result, status_code=status)
@@ -277,7 +280,7 @@ def _update_account(s: Session, request: Request, body: Any) -> Any:
 
 
 def _delete_account(s: Session, request: Request, body: Any) -> Any:
-    accounts.delete_account(s, _key(request))
+    request.state.unlink_deliveries = accounts.delete_account(s, _key(request))
 
 
 def _get_profile(s: Session, request: Request, body: Any) -> Any:
@@ -374,7 +377,42 @@ def _set_consents(s: Session, request: Request, body: Any) -> Any:
 
 
 def _unlink(s: Session, request: Request, body: Any) -> Any:
-    links.unlink(s, _app_id(request), _key(request))
+    """Ends the link as the user (UNLINK_FROM_APPS) or the operator (UNLINK_FROM_ADMIN, the
+    default) would: the app's unlink callback is called after the commit."""
+    referrer = request.query_params.get("referrer_type") or webhooks.UNLINK_FROM_ADMIN
+    delivery = links.unlink(s, _app_id(request), _key(request), referrer)
+    request.state.unlink_deliveries = [delivery]
+
+
+# the unlink callback's deliveries
+
+
+def _list_webhooks(s: Session, request: Request, body: Any) -> Any:
+    app_id = _query_int(request, "app")
+    return {"deliveries": [control_views.delivery_view(row)
+                           for row in webhooks.list_deliveries(s, app_id)]}
+
+
+async def _resend_webhook(request: Request) -> Response:
+    """A new call with what the delivery sent, awaited: its record is the answer."""
+    ctx = ServerContext.of(request)
+    delivery_id: int = request.path_params["delivery_id"]
+
+    def record() -> int:
+        with transaction(ctx.sessions) as s:
+            return webhooks.resend(s, delivery_id)
+
+    try:
+        new_id = await run_in_threadpool(run_with_retry, record)
+    except StorageError as exc:
+        return _admin_error(exc)
+    await unlink_callbacks.deliver(ctx, new_id)
+
+    def read() -> dict[str, Any]:
+        with ctx.sessions() as s:
+            return control_views.delivery_view(webhooks.get_delivery(s, new_id))
+
+    return responses.json_response(await run_in_threadpool(read), status_code=201)
 
 
 # tokens
@@ -591,6 +629,8 @@ def routes() -> list[Route]:
         Route(f"{p}/journal", _flushing(_endpoint(_journal, write=False)), methods=["GET"]),
         Route(f"{p}/journal", _endpoint(_clear_journal, write=True), methods=["DELETE"]),
         Route(f"{p}/messages", _endpoint(inbox.list_inbox, write=False), methods=["GET"]),
+        Route(f"{p}/webhooks", _endpoint(_list_webhooks, write=False), methods=["GET"]),
+        Route(f"{p}/webhooks/{{delivery_id:id64}}/resend", _resend_webhook, methods=["POST"]),
         Route(f"{p}/messages", _endpoint(inbox.clear_inbox, write=True), methods=["DELETE"]),
         Route(templates, _endpoint(inbox.list_templates, write=False), methods=["GET"]),
         Route(templates, _endpoint(inbox.create_template, write=True, status=201),

@@ -9,7 +9,9 @@ rule and one serialiser (``api.wire.error_body``).
      ├── InvalidArgument          -2   400  (msg names the parameter)
      ├── AppConsentNotEnabled     -3   403
      ├── QuotaExceeded           -10   400
+     │    └── RateLimited       -10   429  (a per-minute limit)
      ├── NotRegisteredUser      -101   400
+     ├── UserPropertyNotFound   -201   400
      ├── InvalidCredential      -401   401  (+ "reason" when the token expired)
      ├── InsufficientScopes     -402   403  (+ api_type, required_scopes, allowed_scopes)
      ├── NotTalkUser            -501   400
@@ -81,6 +83,14 @@ class QuotaExceeded(KakaoError):
     default_msg = "API limit has been exceeded."
 
 
+class RateLimited(QuotaExceeded):
+    """-10 with HTTP 429: a per-minute limit (/v1/user/ids). Not in the code table (-10 is
+    `QuotaExceeded` there); raised by its one rule."""
+
+    abstract: ClassVar[bool] = True
+    http_status = 429
+
+
 class NotRegisteredUser(KakaoError):
     """-101: the user is not linked to the app."""
 
@@ -109,6 +119,13 @@ class NotTalkUser(KakaoError):
 
     code = -501
     default_msg = "given account is not connected to any talk user."
+
+
+class UserPropertyNotFound(KakaoError):
+    """-201: a user property key the app does not declare."""
+
+    code = -201
+    default_msg = "user property not found"
 
 
 class MessageNotSent(KakaoError):

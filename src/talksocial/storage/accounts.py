@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from talksocial.domain.secrets import hash_password, is_password_hash
 from talksocial.storage import fields as f
-from talksocial.storage import friend_index
+from talksocial.storage import friend_index, webhooks
 from talksocial.storage.errors import Conflict, InvalidInput, NotFound
 from talksocial.storage.models import (
     Account,
+    App,
     AuthCode,
     FaultRule,
     Friendship,
@@ -135,10 +136,20 @@ def update_account(session: Session, key: str, changes: Mapping[str, Any]) -> Ac
     return account
 
 
-def delete_account(session: Session, key: str) -> None:
-    """The account, its friend list, its entries in other lists, links, tokens."""
+def delete_account(session: Session, key: str) -> list[int]:
+    """The account, its friend list, its entries in other lists, links, tokens, multi-profiles
+    and messages; one unlink callback (ACCOUNT_DELETE) recorded per linked app that has one:
+    their delivery ids."""
     account = get_account(session, key)
     account_id = account.id
+    deliveries: list[int] = []
+    for found in session.scalars(select(Link).where(Link.account_id == account_id)):
+        app = session.get(App, found.app_id)
+        if app is not None:
+            delivery = webhooks.record_unlink(session, app, found.user_id,
+                                              webhooks.ACCOUNT_DELETE)
+            if delivery is not None:
+                deliveries.append(delivery)
     session.execute(delete(Token).where(Token.account_id == account_id))
     session.execute(delete(AuthCode).where(AuthCode.account_id == account_id))
     session.execute(delete(LoginSession).where(LoginSession.account_id == account_id))
@@ -160,6 +171,7 @@ def delete_account(session: Session, key: str) -> None:
     session.flush()
     friend_index.refresh_account(session, account_id)
     bump_version(session)
+    return deliveries
 
 
 def account_profile(account: Account) -> tuple[str, str | None, str | None]:

@@ -8,6 +8,7 @@ import json
 import secrets
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -31,8 +32,10 @@ from talksocial.storage.models import (
     MessageTemplate,
     QuotaLimit,
     QuotaUsage,
+    RateCounter,
     Token,
     TokenIssuance,
+    WebhookDelivery,
 )
 from talksocial.storage.versions import bump_version
 
@@ -40,8 +43,41 @@ from talksocial.storage.versions import bump_version
 #: app, kept retrievable and looked up by its sha256.
 KEY_FIELDS = ("rest_api_key", "admin_key", "javascript_key", "native_app_key")
 APP_FIELDS = ("id", "name", *KEY_FIELDS, "client_secret", "redirect_uris",
-              "logout_redirect_uris", "consent_items",
-              "web_domains", "message_limits", "message_templates")
+              "logout_redirect_uris", "consent_items", "web_domains", "message_limits",
+              "message_templates", "user_properties", "unlink_callback_url",
+              "unlink_callback_method")
+
+
+#: Kakao's own keys of `properties` on /v2/user/me: no app declares them.
+RESERVED_PROPERTY_KEYS = ("nickname", "profile_image", "thumbnail_image")
+MAX_PROPERTY_KEYS = 100
+CALLBACK_METHODS = ("GET", "POST")
+
+
+def check_user_property_keys(value: Any, name: str) -> list[str]:
+    """An app's declared user property keys (docs/reference/kakao-login.md#user-properties)."""
+    keys = f.string_list(value, name)
+    if len(keys) > MAX_PROPERTY_KEYS:
+        raise InvalidInput(f"{name}: at most {MAX_PROPERTY_KEYS} keys")
+    for i, key in enumerate(keys):
+        if len(key) > 100:
+            raise InvalidInput(f"{name}[{i}] is longer than 100 characters")
+        if key in RESERVED_PROPERTY_KEYS:
+            raise InvalidInput(f"{name}[{i}]: {key!r} is one of Kakao's own keys")
+        if key in keys[:i]:
+            raise InvalidInput(f"{name}[{i}]: duplicate key {key!r}")
+    return keys
+
+
+def check_callback_url(value: Any) -> str | None:
+    """An unlink callback URL: absolute http(s) with a host, or empty/None for none."""
+    url = f.optional_string(value, "unlink_callback_url", max_len=2000)
+    if not url:
+        return None
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidInput("unlink_callback_url must be an absolute http(s) URL")
+    return url
 
 
 def list_apps(session: Session) -> list[App]:
@@ -130,6 +166,17 @@ def _apply_app_fields(app: App, fields: Mapping[str, Any]) -> None:
         if problem:
             raise InvalidInput(f"message_limits: {problem}")
         app.message_limits = json.dumps(limits)
+    if "user_properties" in fields:
+        app.user_properties = json.dumps(
+            check_user_property_keys(fields["user_properties"] or [], "user_properties")
+        )
+    if "unlink_callback_url" in fields:
+        app.unlink_callback_url = check_callback_url(fields["unlink_callback_url"])
+    if "unlink_callback_method" in fields:
+        method = fields["unlink_callback_method"]
+        if method not in CALLBACK_METHODS:
+            raise InvalidInput("unlink_callback_method must be GET or POST")
+        app.unlink_callback_method = method
     if "consent_items" in fields:
         items = fields["consent_items"] or {}
         if not isinstance(items, dict):
@@ -198,6 +245,8 @@ def delete_app(session: Session, app_id: int) -> None:
     session.execute(delete(Link).where(Link.app_id == app.id))
     session.execute(delete(FaultRule).where(FaultRule.app_id == app.id))
     session.execute(delete(QuotaLimit).where(QuotaLimit.app_id == app.id))
+    session.execute(delete(RateCounter).where(RateCounter.app_id == app.id))
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.app_id == app.id))
     session.delete(app)
     session.flush()
     bump_version(session)

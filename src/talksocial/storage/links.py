@@ -17,14 +17,15 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from talksocial.domain.consent import required_items
-from talksocial.storage import clock, friend_index, ids
+from talksocial.storage import clock, friend_index, ids, webhooks
 from talksocial.storage import fields as f
 from talksocial.storage.accounts import get_account
 from talksocial.storage.apps import get_app
 from talksocial.storage.errors import Conflict, InvalidInput, NotFound
 from talksocial.storage.models import Account, App, AuthCode, Link, Token
 
-LINK_FIELDS = ("user_id", "uuid", "scopes", "accepts_messages")
+LINK_FIELDS = ("user_id", "uuid", "scopes", "accepts_messages", "properties")
+MAX_PROPERTY_VALUE = 2000
 #: Rows per bulk INSERT statement.
 _BATCH = 2000
 
@@ -135,7 +136,38 @@ def create_link(
     if "accepts_messages" in fields:
         created.accepts_messages = f.boolean(fields["accepts_messages"], "accepts_messages")
         session.flush()
+    if fields.get("properties") is not None:
+        created.properties = json.dumps(check_properties(app, fields["properties"]))
+        session.flush()
     return created
+
+
+def check_properties(app: App, value: Any) -> dict[str, str]:
+    """A link's user properties: an object of strings whose keys the app declares."""
+    if not isinstance(value, dict):
+        raise InvalidInput("properties must be an object")
+    declared = json.loads(app.user_properties or "[]")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if key not in declared:
+            raise InvalidInput(f"properties.{key}: app {app.id} declares no such user property")
+        out[key] = f.string(item, f"properties.{key}", empty=True, max_len=MAX_PROPERTY_VALUE)
+    return out
+
+
+def link_properties(app: App, found: Link) -> dict[str, str]:
+    """The link's stored properties the app still declares, in the app's order."""
+    stored: dict[str, str] = json.loads(found.properties or "{}")
+    declared: list[str] = json.loads(app.user_properties or "[]")
+    return {key: stored[key] for key in declared if key in stored}
+
+
+def merge_properties(session: Session, found: Link, changes: Mapping[str, str]) -> None:
+    """/v1/user/update_profile: the given keys set, the others kept (checked by the caller)."""
+    stored: dict[str, str] = json.loads(found.properties or "{}")
+    stored.update(changes)
+    found.properties = json.dumps(stored)
+    session.flush()
 
 
 def agreed_items(app: App, named: Sequence[str]) -> list[str]:
@@ -182,6 +214,8 @@ def update_link(
         found.scopes = json.dumps(_check_scopes(app, changes["scopes"]))
     if "accepts_messages" in changes:
         found.accepts_messages = f.boolean(changes["accepts_messages"], "accepts_messages")
+    if "properties" in changes:
+        found.properties = json.dumps(check_properties(app, changes["properties"] or {}))
     session.flush()
     friend_index.refresh_account(session, found.account_id)
     return found
@@ -192,10 +226,18 @@ def set_consents(session: Session, app_id: int, account_key: str, scopes: Any) -
     return update_link(session, app_id, account_key, {"scopes": scopes})
 
 
-def unlink(session: Session, app_id: int, account_key: str) -> None:
-    """Removes the link, its consents, its tokens and codes (as /v1/user/unlink does)."""
+def unlink(session: Session, app_id: int, account_key: str,
+           referrer_type: str = webhooks.UNLINK_FROM_ADMIN) -> int | None:
+    """Removes the link, its consents, its tokens and codes (as /v1/user/unlink does), ended
+    by the user in their Kakao account (UNLINK_FROM_APPS) or the operator
+    (UNLINK_FROM_ADMIN): the app's unlink callback is recorded; its delivery id, if any."""
+    if referrer_type not in (webhooks.UNLINK_FROM_APPS, webhooks.UNLINK_FROM_ADMIN):
+        raise InvalidInput("referrer_type must be UNLINK_FROM_APPS or UNLINK_FROM_ADMIN")
     found = get_link(session, app_id, account_key)
+    app = get_app(session, app_id)
+    user_id = found.user_id
     remove_link(session, found.app_id, found.account_id)
+    return webhooks.record_unlink(session, app, user_id, referrer_type)
 
 
 def remove_link(session: Session, app_id: int, account_id: int) -> None:

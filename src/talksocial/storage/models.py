@@ -54,6 +54,12 @@ class App(Base):
     # The Message API's daily limits this app overrides (JSON {"per_sender": n, ...}); the
     # others are Kakao's (`domain.messages.DEFAULT_LIMITS`).
     message_limits: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    # The custom user property keys the app declares (JSON list; /v1/user/update_profile).
+    user_properties: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    # Called when a link ends other than by the app's own /v1/user/unlink (None: no callback).
+    unlink_callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    unlink_callback_method: Mapped[str] = mapped_column(String(8), default="GET",
+                                                        server_default="GET")
 
 
 class Account(Base):
@@ -136,6 +142,8 @@ class Link(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # False: the user refuses the app's Talk messages (a friend's send to them fails, -530).
     accepts_messages: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The app's custom user properties of this user (JSON object of strings).
+    properties: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
 
 class Token(Base):
@@ -418,3 +426,37 @@ class Message(Base):
     template_object: Mapped[str] = mapped_column(Text)  # JSON
     sent_at: Mapped[float] = mapped_column(Float)
     day: Mapped[str] = mapped_column(String(10))
+
+
+# --- The user APIs (docs/reference/kakao-login.md#user-apis) --------------------------------
+
+
+class RateCounter(Base):
+    """Calls of one rate-limited API by one app in one window (`window_start` = the window's start,
+    server clock, whole seconds), counted in the database so every worker agrees."""
+
+    __tablename__ = "rate_counters"
+
+    app_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    api: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebhookDelivery(Base):
+    """One call of an app's unlink callback: what was sent, and how it ended (`status`
+    "pending", "delivered" or "failed"; the answer's HTTP status; the error)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_app", "app_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    app_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    referrer_type: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    response_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[float] = mapped_column(Float)

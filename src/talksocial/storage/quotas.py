@@ -29,6 +29,9 @@ QUOTA_APIS: dict[str, str] = {
     "user_revoke_scopes": "/v2/user/revoke/scopes",
     "user_logout": "/v1/user/logout",
     "user_unlink": "/v1/user/unlink",
+    "user_update_profile": "/v1/user/update_profile",
+    "app_users": "/v2/app/users",
+    "user_ids": "/v1/user/ids",
 }
 API_BY_PATH: dict[str, str] = {path: api for api, path in QUOTA_APIS.items()}
 

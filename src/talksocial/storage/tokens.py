@@ -222,3 +222,12 @@ def revoke_access_token(session: Session, access_token_sha256: str) -> None:
             .execution_options(synchronize_session=False)
         )
     session.delete(row)
+
+
+def revoke_all_tokens(session: Session, app_id: int, account_id: int) -> None:
+    """Admin-key logout: every access and refresh token of the user in the app stops working."""
+    session.execute(
+        delete(Token)
+        .where(Token.app_id == app_id, Token.account_id == account_id)
+        .execution_options(synchronize_session=False)
+    )

@@ -30,9 +30,11 @@ from talksocial.storage.models import (
     MultiProfile,
     QuotaLimit,
     QuotaUsage,
+    RateCounter,
     ServerState,
     Token,
     TokenIssuance,
+    WebhookDelivery,
 )
 from talksocial.storage.seed import SeedError, export_world, load_world
 from talksocial.storage.versions import bump_version
@@ -92,8 +94,9 @@ def drop_startup_snapshot(session: Session) -> None:
 
 def clear_world(session: Session) -> None:
     """Deletes every app, account, link, token, code, login session, wrong-password count,
-    fault, quota, journal entry, message template and delivered message (the signing keys and the start-up snapshot stay)."""
-    for model in (Message, MessageTemplate, FriendRow, FriendCount, TokenIssuance, LoginSession,
+    fault, quota, journal entry, message template, delivered message, unlink callback delivery
+    and rate counter (the signing keys and the start-up snapshot stay)."""
+    for model in (WebhookDelivery, RateCounter, Message, MessageTemplate, FriendRow, FriendCount, TokenIssuance, LoginSession,
                   LoginThrottle, AuthCode, Token, FaultRule,
                   QuotaLimit, QuotaUsage, JournalEntry, Link, Friendship, MultiProfile, Account,
                   App):

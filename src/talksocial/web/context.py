@@ -3,6 +3,7 @@ read connection, and the configuration."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ class ServerContext:
     engine: Engine
     sessions: sessionmaker[Session]
     reads: ReadStore = field(repr=False)
+    #: Background work of this server (unlink callback calls), awaited or cut off at shutdown.
+    background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @classmethod
     def create(cls, config: Config) -> ServerContext:

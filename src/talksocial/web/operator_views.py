@@ -21,6 +21,7 @@ from talksocial.storage.models import (
     JournalEntry,
     Link,
     MultiProfile,
+    WebhookDelivery,
 )
 from talksocial.storage.profiles import list_multi_profiles
 
@@ -39,6 +40,9 @@ def app_view(app: App) -> dict[str, Any]:
         "web_domains": json.loads(app.web_domains),
         "consent_items": json.loads(app.consent_items),
         "message_limits": json.loads(app.message_limits or "{}"),
+        "user_properties": json.loads(app.user_properties or "[]"),
+        "unlink_callback_url": app.unlink_callback_url,
+        "unlink_callback_method": app.unlink_callback_method,
     }
 
 
@@ -112,6 +116,23 @@ def link_view(session: Session, row: Link) -> dict[str, Any]:
         "scopes": json.loads(row.scopes),
         "connected_at": row.connected_at,
         "accepts_messages": row.accepts_messages,
+        "properties": json.loads(row.properties or "{}"),
+    }
+
+
+def delivery_view(row: WebhookDelivery) -> dict[str, Any]:
+    """One call of an app's unlink callback (docs/server/control-plane.md#webhooks)."""
+    return {
+        "id": row.id,
+        "app": row.app_id,
+        "user_id": row.user_id,
+        "referrer_type": row.referrer_type,
+        "url": row.url,
+        "method": row.method,
+        "status": row.status,
+        "response_code": row.response_code,
+        "error": row.error,
+        "at": datetime.fromtimestamp(row.at, UTC).isoformat().replace("+00:00", "Z"),
     }
 
 

@@ -46,6 +46,12 @@ def export_world(session: Session) -> dict[str, Any]:
         limits = json.loads(app.message_limits or "{}")
         if limits:
             item["message_limits"] = limits
+        user_properties = json.loads(app.user_properties or "[]")
+        if user_properties:
+            item["user_properties"] = user_properties
+        if app.unlink_callback_url:
+            item["unlink_callback_url"] = app.unlink_callback_url
+            item["unlink_callback_method"] = app.unlink_callback_method
         apps_out.append(item)
 
     accounts = list(session.scalars(select(Account).order_by(Account.position, Account.id)))
@@ -127,6 +133,9 @@ def export_world(session: Session) -> dict[str, Any]:
         }
         if not link.accepts_messages:
             link_item["accepts_messages"] = False
+        properties = json.loads(link.properties or "{}")
+        if properties:
+            link_item["properties"] = properties
         links_out.append(link_item)
     tokens_out = [
         {

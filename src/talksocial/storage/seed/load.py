@@ -118,6 +118,9 @@ def _load_apps(session: Session, raws: list[dict[str, Any]]) -> None:
         app.web_domains = json.dumps(list(raw.get("web_domains") or []))
         app.consent_items = json.dumps(dict(raw.get("consent_items") or {}))
         app.message_limits = json.dumps(dict(raw.get("message_limits") or {}))
+        app.user_properties = json.dumps(list(raw.get("user_properties") or []))
+        app.unlink_callback_url = raw.get("unlink_callback_url") or None
+        app.unlink_callback_method = raw.get("unlink_callback_method") or "GET"
     session.flush()
     for app, raw in apps:
         message_templates.replace_all(session, app.id, list(raw.get("message_templates") or []))
@@ -270,6 +273,7 @@ def _load_links(
             "position": position,
             "scopes": json.dumps(list(raw.get("scopes") or [])),
             "accepts_messages": raw.get("accepts_messages", True) is not False,
+            "properties": json.dumps(dict(raw.get("properties") or {})),
         }
         if old is None:
             new_rows.append(
@@ -280,7 +284,7 @@ def _load_links(
             updates.append({"b_app": raw["app"], "b_account": accounts[raw["account"]], **values})
     update_stmt = by_key.values({name: bindparam(name) for name in
                                  ("user_id", "uuid", "position", "scopes",
-                                  "accepts_messages")})
+                                  "accepts_messages", "properties")})
     for start in range(0, len(updates), _BATCH):
         conn.execute(update_stmt, updates[start : start + _BATCH])
     insert_link_rows(session, new_rows)

@@ -14,6 +14,9 @@ from talksocial.domain.errors import InvalidArgument
 from talksocial.domain.messages import limit_overrides_problem, validate_template
 from talksocial.domain.origins import is_origin
 from talksocial.domain.secrets import is_password_hash, sha256_hex
+from talksocial.storage.apps import CALLBACK_METHODS, check_callback_url, check_user_property_keys
+from talksocial.storage.errors import InvalidInput
+from talksocial.storage.links import MAX_PROPERTY_VALUE
 from talksocial.storage.profiles import MAX_MULTI_PROFILES
 from talksocial.storage.seed.parse import SeedError
 
@@ -24,13 +27,14 @@ _MAX_EXPIRES_IN = 10**11
 KEY_FIELDS = ("rest_api_key", "admin_key", "javascript_key", "native_app_key")
 APP_FIELDS = {"id", "name", *KEY_FIELDS, "client_secret", "redirect_uris",
               "logout_redirect_uris", "web_domains",
-              "message_templates", "message_limits",
+              "message_templates", "message_limits", "user_properties",
+              "unlink_callback_url", "unlink_callback_method",
               "consent_items"}
 ACCOUNT_FIELDS = {"key", "talk_user", "profile", "account_profile", "multi_profiles", "friends",
                   "password", "password_hash"}
 FRIEND_FIELDS = {"account", "favorite", "hidden", "blocked"}
 MULTI_PROFILE_FIELDS = {"key", "nickname", "profile_image_url", "thumbnail_url", "shown_to"}
-LINK_FIELDS = {"app", "account", "user_id", "uuid", "scopes", "accepts_messages"}
+LINK_FIELDS = {"app", "account", "user_id", "uuid", "scopes", "accepts_messages", "properties"}
 TEMPLATE_FIELDS = {"id", "template_object"}
 TOKEN_FIELDS = {"app", "account", "access_token", "access_token_sha256", "expires_in",
                 "expires_at"}
@@ -49,6 +53,8 @@ class Known:
     stored_user_ids: dict[tuple[int, int], str] = field(default_factory=dict)  # -> account
     stored_uuids: dict[tuple[int, str], str] = field(default_factory=dict)  # -> account
     app_paths: dict[int, str] = field(default_factory=dict)  # app id -> its path in the file
+    # app id -> its declared user property keys (apps of the file only)
+    user_properties: dict[int, list[str]] = field(default_factory=dict)
 
 
 # --- small checks ------------------------------------------------------------------------------
@@ -177,6 +183,7 @@ def validate_apps(apps: list[Any], known: Known) -> None:
             problem = limit_overrides_problem(limits)
             if problem:
                 raise SeedError(f"{p}.message_limits", problem)
+        _validate_user_apis(app, p, app_id, known)
         items = _opt(app, "consent_items", dict, p) or {}
         problem = validate_consent_items(items)
         if problem:
@@ -217,6 +224,34 @@ def _validate_message_templates(app: dict[str, Any], p: str) -> None:
         except InvalidArgument as exc:
             path, _, problem = exc.msg.partition(" ")
             raise SeedError(path, problem) from None
+
+
+def _validate_user_apis(app: dict[str, Any], p: str, app_id: int, known: Known) -> None:
+    """`user_properties`, `unlink_callback_url`, `unlink_callback_method`."""
+    keys = _opt(app, "user_properties", list, p) or []
+    try:
+        known.user_properties[app_id] = check_user_property_keys(keys, "user_properties")
+    except InvalidInput as exc:
+        raise SeedError(f"{p}.user_properties", str(exc)) from None
+    try:
+        check_callback_url(_opt(app, "unlink_callback_url", str, p))
+    except InvalidInput as exc:
+        raise SeedError(f"{p}.unlink_callback_url", str(exc)) from None
+    method = _opt(app, "unlink_callback_method", str, p)
+    if method is not None and method not in CALLBACK_METHODS:
+        raise SeedError(f"{p}.unlink_callback_method", "must be GET or POST")
+
+
+def _validate_link_properties(link: dict[str, Any], p: str, declared: list[str] | None) -> None:
+    """A link's `properties`: strings under keys its app declares (when the app is the
+    file's; a stored app's keys are checked when the link is loaded)."""
+    props = _opt(link, "properties", dict, p)
+    for key, value in (props or {}).items():
+        _expect(value, str, f"{p}.properties.{key}")
+        if len(value) > MAX_PROPERTY_VALUE:
+            raise SeedError(f"{p}.properties.{key}", f"longer than {MAX_PROPERTY_VALUE} characters")
+        if declared is not None and key not in declared:
+            raise SeedError(f"{p}.properties.{key}", "the app declares no such user property")
 
 
 def validate_accounts(
@@ -361,6 +396,7 @@ def validate_links(links: list[Any], known: Known) -> None:
             uuids[(app_id, uuid)] = p
             declared_uuid[(app_id, account_key)] = uuid
         _opt(link, "accepts_messages", bool, p)
+        _validate_link_properties(link, p, known.user_properties.get(app_id))
         _validate_scopes(link, p, app_id, known.apps[app_id])
 
     # A user_id or uuid may not be one a stored link of another account keeps (a stored link
