@@ -13,22 +13,12 @@ from typing import Any
 
 from talksocial.api.openapi_login import login_paths, login_schemas
 from talksocial.api.openapi_messages import message_paths, message_schemas
+from talksocial.api.openapi_parts import ADMIN_KEY, BEARER, FORM, JSON, Schema
+from talksocial.api.openapi_parts import ref as _ref
 from talksocial.api.openapi_user import user_paths, user_schemas
 from talksocial.api.params import MAX_USER_ID
 from talksocial.api.talk import MAX_TARGETS
 from talksocial.domain.friends import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
-
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-
-BEARER = "AccessToken"
-ADMIN_KEY = "AdminKey"
-
-Schema = dict[str, Any]
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _closed(

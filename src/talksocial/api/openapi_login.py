@@ -7,19 +7,11 @@ The login pages are for browsers: the document states their parameters, that the
 
 from __future__ import annotations
 
-from typing import Any
-
-Schema = dict[str, Any]
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-HTML = "text/html"
+from talksocial.api.openapi_parts import FORM, HTML, JSON, Schema
+from talksocial.api.openapi_parts import ref as _ref
 
 #: The codes `POST /oauth/token` and `POST /oauth/tokeninfo` answer with.
 TOKEN_ERROR_CODES = ["KOE001", "KOE010", "KOE101", "KOE237", "KOE320", "KOE322"]
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _closed(properties: dict[str, Schema], required: list[str], description: str) -> Schema:

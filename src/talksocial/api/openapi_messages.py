@@ -3,21 +3,12 @@ form-urlencoded POST operations and their answers."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from talksocial.api.openapi_parts import BEARER, FORM, JSON, Schema
+from talksocial.api.openapi_parts import ref as _ref
 from talksocial.domain import messages as rules
-
-Schema = dict[str, Any]
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-BEARER = "AccessToken"
 
 MESSAGE_ERROR_CODES = [-1, -2, -10, -501, -502, -530, -532, -533, -536]
 _FAILURE_CODES = [-502, -530, -532, -533, -536]
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def message_schemas() -> dict[str, Schema]:

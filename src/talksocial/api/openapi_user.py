@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from talksocial.api.openapi_parts import ADMIN_KEY, BEARER, JSON, Schema
+from talksocial.api.openapi_parts import ref as _ref
 from talksocial.api.params import MAX_USER_ID
 from talksocial.api.user import MAX_APP_USERS, MAX_IDS_LIMIT
-
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-BEARER = "AccessToken"
-ADMIN_KEY = "AdminKey"
-
-Schema = dict[str, Any]
-
-
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _closed(properties: dict[str, Schema], required: list[str], description: str) -> Schema:
