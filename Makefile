@@ -39,10 +39,12 @@ pytest: $(STAMP)
 
 # The API suite again on a throwaway PostgreSQL (scripts/with-postgres.sh: Debian's
 # postgresql, installed when missing; a cluster on a free loopback port, removed on exit even
-# on failure). Each test server gets a fresh database of its own. The pytest plugin's worlds
+# on failure). Each test server gets a fresh database of its own; the console writes through the
+# storage functions the control-plane suite runs here. The pytest plugin's worlds
 # (test_plugin.py, and the README examples run on them in test_docs.py) are SQLite files
 # whatever the environment says: the first pass runs them.
-PG_TESTS ?= tests/api tests/oauth tests/client tests/ops tests/storage tests/test_smoke.py \
+PG_TESTS ?= tests/api tests/oauth tests/client tests/control tests/ops tests/storage \
+  tests/test_smoke.py \
   --ignore=tests/client/test_plugin.py --ignore=tests/client/test_docs.py
 pytest-postgres: $(STAMP)
 	bash scripts/ensure-system-packages.sh
