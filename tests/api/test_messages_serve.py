@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import AbstractContextManager, contextmanager
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 import pytest
 
 from talksocial.demo import DEMO_ACCESS_TOKEN
+from tests.support.local_http import serving_handler
 from tests.support.server import LiveServer
 
 MEMO_SCRAP = "/v2/api/talk/memo/scrap/send"
@@ -57,16 +57,8 @@ class _Pages(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def page_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def page_server() -> AbstractContextManager[str]:
+    return serving_handler(_Pages)
 
 
 @contextmanager

@@ -4,13 +4,14 @@ another origin cannot."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from tests.support.local_http import serving_handler
 from tests.support.server import LiveServer
 from tests.support.worlds import account, app, link, token, world
 
@@ -22,8 +23,6 @@ PAGE = b"<!doctype html><title>app page</title><p>an app's web page</p>"
 @pytest.fixture
 def pages() -> Iterator[Callable[[], str]]:
     """Starts small page servers on loopback; each call gives a new origin."""
-    servers: list[tuple[ThreadingHTTPServer, threading.Thread]] = []
-
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             self.send_response(200)
@@ -35,20 +34,8 @@ def pages() -> Iterator[Callable[[], str]]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    def start() -> str:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        servers.append((httpd, thread))
-        return f"http://127.0.0.1:{httpd.server_address[1]}"
-
-    try:
-        yield start
-    finally:
-        for httpd, thread in servers:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(timeout=5)
+    with ExitStack() as servers:
+        yield lambda: servers.enter_context(serving_handler(Handler))
 
 
 FETCH = """async ([url, token]) => {

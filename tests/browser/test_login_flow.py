@@ -5,15 +5,15 @@ on loopback); the test then exchanges the code like an app's backend would, and 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from tests.support.local_http import serving_handler
 from tests.support.login_browser import exchange
 from tests.support.login_worlds import CLIENT, RYAN_PASSWORD, login_world
 from tests.support.server import LiveServer
@@ -52,15 +52,8 @@ def callback() -> Iterator[Callback]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Callback(f"http://127.0.0.1:{httpd.server_address[1]}/callback", received)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving_handler(Handler) as base_url:
+        yield Callback(f"{base_url}/callback", received)
 
 
 def test_login_consent_and_additional_consent_in_chromium(

@@ -4,15 +4,15 @@ with a redirect back to the app (docs/reference/kakao-login.md#prompt, #oauth-lo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from tests.support.local_http import serving_handler
 from tests.support.login_browser import exchange
 from tests.support.login_worlds import CLIENT, login_world
 from tests.support.server import LiveServer
@@ -59,15 +59,8 @@ def app_pages() -> Iterator[AppPages]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield AppPages(f"http://127.0.0.1:{httpd.server_address[1]}", received)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving_handler(Handler) as base_url:
+        yield AppPages(base_url, received)
 
 
 def test_sign_up_select_account_and_logout_in_chromium(

@@ -4,14 +4,14 @@ huge one, redirecting ones, one that does not answer (docs/server/security.md)."
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from talksocial.web.outbound import MAX_BODY_BYTES, fetch, origin_of
+from tests.support.local_http import serving_handler
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -61,29 +61,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200, b"got " + body)
 
 
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that gave up mid-answer (the point of several tests)
-
-
-def _serve() -> tuple[ThreadingHTTPServer, str]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
 @pytest.fixture(scope="module")
 def origins() -> Iterator[tuple[str, str]]:
-    first, first_url = _serve()
-    second, second_url = _serve()
-    _Handler.other_origin = second_url
-    try:
+    with serving_handler(_Handler) as first_url, serving_handler(_Handler) as second_url:
+        _Handler.other_origin = second_url
         yield first_url, second_url
-    finally:
-        for server in (first, second):
-            server.shutdown()
-            server.server_close()
 
 
 def test_origin_of() -> None:
