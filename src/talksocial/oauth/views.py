@@ -319,6 +319,17 @@ def _checked_form(
     return areq, login
 
 
+def _logged_in(
+    s: Session, login: LoginSession, account_id: int, now: float, areq: AuthorizeRequest,
+    br: BrowserRequest,
+) -> Response:
+    """The browser's login session now names the account: on with the authorization."""
+    _, cookie = sessions.log_in(s, login, account_id, now)
+    response = _redirect("/oauth/authorize?" + areq.continuation_query())
+    _set_cookie(response, cookie, br.secure)
+    return response
+
+
 def _login(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) -> Response:
     fields = dict(form)
     with transaction(ctx.sessions) as s:
@@ -377,10 +388,7 @@ def _login(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest) 
                 status_code=400,
             )
         login_store.clear_failures(s, account_key)
-        _, cookie = sessions.log_in(s, login, account.id, now)
-        response = _redirect("/oauth/authorize?" + areq.continuation_query())
-        _set_cookie(response, cookie, br.secure)
-        return response
+        return _logged_in(s, login, account.id, now, areq, br)
 
 
 async def login(request: Request) -> Response:
@@ -449,10 +457,7 @@ def _signup(ctx: ServerContext, form: list[tuple[str, str]], br: BrowserRequest)
                 status_code=400,
             )
         # The new account is logged in on this browser; the authorization goes on to consent.
-        _, cookie = sessions.log_in(s, login, account.id, now)
-        response = _redirect("/oauth/authorize?" + areq.continuation_query())
-        _set_cookie(response, cookie, br.secure)
-        return response
+        return _logged_in(s, login, account.id, now, areq, br)
 
 
 async def signup(request: Request) -> Response:
