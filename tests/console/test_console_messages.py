@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from talksocial.demo import DEMO_ACCESS_TOKEN
+from tests.support.console_page import Page
 from tests.support.inprocess import start_inprocess_server
 from tests.support.server import Server
 
@@ -33,25 +34,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     finally:
         server.stop()
         assert "Traceback" not in server.log(), server.log()
-
-
-class Page:
-    """One browser on the console: its cookie, and the CSRF token of the page it last read."""
-
-    def __init__(self, server: Server) -> None:
-        self.client = server.client(follow_redirects=False)
-        self.token = ""
-
-    def get(self, path: str) -> str:
-        response = self.client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        found = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
-        assert found is not None
-        self.token = found.group(1)
-        return response.text
-
-    def post(self, path: str, **form: str) -> httpx.Response:
-        return self.client.post(path, data={**form, "csrf_token": self.token})
 
 
 def send(server: Server, path: str, **form: Any) -> httpx.Response:

@@ -5,14 +5,13 @@ app, the app page lists the deliveries and resends one."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.support.console_page import Page
 from tests.support.receiver import Receiver, receiving
 from tests.support.server import Server
 from tests.support.worlds import account, app, link
@@ -25,25 +24,6 @@ APP_ID = 6001
 def receiver() -> Iterator[Receiver]:
     with receiving() as state:
         yield state
-
-
-class Page:
-    """One browser on the console: its cookie, and the CSRF token of the page it last read."""
-
-    def __init__(self, server: Server) -> None:
-        self.client = server.client(follow_redirects=False)
-        self.token = ""
-
-    def get(self, path: str) -> str:
-        response = self.client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        found = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
-        assert found is not None
-        self.token = found.group(1)
-        return response.text
-
-    def post(self, path: str, **form: str) -> httpx.Response:
-        return self.client.post(path, data={**form, "csrf_token": self.token})
 
 
 def world() -> dict[str, Any]:
