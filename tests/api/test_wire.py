@@ -79,7 +79,7 @@ def test_the_page_from_stored_elements_is_the_page_encoded_whole(
     before: str | None,
     after: str | None,
 ) -> None:
-    stored = [wire.friend_element_json(*args) for args in elements]
+    stored = b",".join(wire.friend_element_json(*args) for args in elements)
     whole = wire.friends_page(
         [wire.friend_element(*args) for args in elements], total, favorites, before, after
     )

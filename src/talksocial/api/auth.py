@@ -49,13 +49,13 @@ async def presented_bearer_token(request: Request) -> str:
 async def bearer_token_owner(request: Request, store: ReadStore) -> TokenOwner:
     """A missing credential: "no authentication key!"; anything that is not a live access token
     of this server: "this access token does not exist"; an expired one: the expired body."""
-    return token_owner(request, store, await presented_bearer_token(request))
+    token = await presented_bearer_token(request)
+    return checked_token_owner(request, store.token_owner(sha256_hex(token)))
 
 
-def token_owner(request: Request, store: ReadStore, token: str) -> TokenOwner:
-    """The caller of a presented access token (`presented_bearer_token`), read without awaiting
-    (the friends page reads it inside its read snapshot)."""
-    owner = store.token_owner(sha256_hex(token))
+def checked_token_owner(request: Request, owner: TokenOwner | None) -> TokenOwner:
+    """The caller of a presented access token as the database read it (None: no such access
+    token), once it is known to be live; reported to whatever watches the caller."""
     if owner is None:
         raise errors.token_not_found()
     if owner.expires_at <= owner.now:

@@ -6,6 +6,7 @@ Checks run in the order of docs/reference/errors.md#check-order: credential, the
 
 from __future__ import annotations
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,8 +14,8 @@ from talksocial.api import wire
 from talksocial.api.auth import (
     admin_key_app,
     bearer_token_owner,
+    checked_token_owner,
     presented_bearer_token,
-    token_owner,
 )
 from talksocial.api.params import parse_choice, parse_id_list, parse_int
 from talksocial.domain import errors
@@ -26,11 +27,11 @@ from talksocial.domain.friends import (
     MAX_OFFSET,
     PageQuery,
     page_urls,
-    plan_page,
 )
+from talksocial.domain.secrets import sha256_hex
 from talksocial.web import responses
 from talksocial.web.context import ServerContext
-from talksocial.web.forms import query_and_form
+from talksocial.web.forms import query_and_form, query_params
 
 MAX_TARGETS = 100
 
@@ -61,15 +62,17 @@ async def talk_profile(request: Request) -> Response:
 
 async def talk_friends(request: Request) -> Response:
     ctx = ServerContext.of(request)
-    # The counts (read with the token) and the page are read in one snapshot: a write
-    # committing in between cannot tear the page from its total_count/favorite_count.
     token = await presented_bearer_token(request)
-    with ctx.reads.snapshot():
-        return _talk_friends(request, ctx, token)
-
-
-def _talk_friends(request: Request, ctx: ServerContext, token: str) -> Response:
-    owner = token_owner(request, ctx.reads, token)
+    # The parameters are read first because the page is read with the token, in one statement
+    # (one state of the database: the page agrees with its total_count/favorite_count); a bad
+    # one is answered after the credential and consent checks all the same.
+    try:
+        query, bad_parameter = _page_query(query_params(request)), None
+    except errors.InvalidArgument as exc:
+        query, bad_parameter = DEFAULT_PAGE, exc
+    lang = lang_from_ka_header(request.headers.get("ka"))
+    page = ctx.reads.friends_page(sha256_hex(token), lang, query)
+    owner = checked_token_owner(request, page.owner if page is not None else None)
     if FRIENDS not in owner.consent_items:
         raise errors.AppConsentNotEnabled(
             "App disabled [friends] scopes for [FRIENDS] API on developers.kakao.com. "
@@ -81,27 +84,35 @@ def _talk_friends(request: Request, ctx: ServerContext, token: str) -> Response:
         )
     if not owner.talk_user:
         raise errors.NotTalkUser(errors.MSG_NOT_TALK_USER_FRIENDS)
-    params = request.query_params
+    if bad_parameter is not None:
+        raise bad_parameter
+    assert page is not None
+    before_url, after_url = page_urls(ctx.api_base_url(request), query, owner.total_count)
+    body = wire.friends_page_json(
+        page.elements, owner.total_count, owner.favorite_count, before_url, after_url
+    )
+    return responses.json_response(body)
+
+
+#: The page of a request without paging parameters (Kakao's defaults).
+DEFAULT_PAGE = PageQuery(
+    offset=0, limit=DEFAULT_LIMIT, order="asc", friend_order="favorite", friend_order_sent=False
+)
+
+
+def _page_query(params: QueryParams) -> PageQuery:
     offset = parse_int(params, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
     limit = parse_int(params, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
     order = parse_choice(params, "order", ("asc", "desc"), "asc")
     friend_order = parse_choice(params, "friend_order", ("favorite", "nickname"), "favorite")
     assert offset is not None and limit is not None
-    query = PageQuery(
+    return PageQuery(
         offset=offset,
         limit=limit,
         order="desc" if order == "desc" else "asc",
         friend_order="nickname" if friend_order == "nickname" else "favorite",
         friend_order_sent="friend_order" in params,
     )
-    lang = lang_from_ka_header(request.headers.get("ka"))
-    slices = plan_page(query, owner.total_count, owner.favorite_count)
-    elements = ctx.reads.friends_page(owner.app_id, owner.account_id, lang, query, slices)
-    before_url, after_url = page_urls(ctx.api_base_url(request), query, owner.total_count)
-    body = wire.friends_page_json(
-        elements, owner.total_count, owner.favorite_count, before_url, after_url
-    )
-    return responses.json_response(body)
 
 
 async def talk_profiles(request: Request) -> Response:
@@ -118,28 +129,21 @@ async def talk_profiles(request: Request) -> Response:
         raise errors.InvalidArgument("viewer_id_type must be user_id")
 
     wanted = list(target_ids) + ([viewer_id] if viewer_id is not None else [])
-    # The profiles and the multi-profiles shown to the viewer come from one state of the
-    # database (no await inside: the worker's read connection is not shared meanwhile).
-    with ctx.reads.snapshot():
-        linked = ctx.reads.linked_profiles(app.app_id, wanted)
-        viewer = linked.get(viewer_id) if viewer_id is not None else None
-        if viewer_id is not None and viewer is None:
-            raise errors.NotRegisteredUser()
-        if any(target not in linked for target in target_ids):
-            raise errors.InvalidArgument(errors.MSG_UNREGISTERED_TARGET)
-        shown = (
-            ctx.reads.multi_profiles_shown_to(
-                viewer.account_id, [linked[t].account_id for t in target_ids]
-            )
-            if viewer is not None
-            else {}
-        )
+    # The targets, the viewer and the multi-profiles shown to the viewer: one statement, so
+    # one state of the database.
+    linked = ctx.reads.profiles(app.app_id, wanted, viewer_id)
+    viewer = linked[viewer_id].profile if viewer_id is not None and viewer_id in linked else None
+    if viewer_id is not None and viewer is None:
+        raise errors.NotRegisteredUser()
+    if any(target not in linked for target in target_ids):
+        raise errors.InvalidArgument(errors.MSG_UNREGISTERED_TARGET)
     targets = []
     for target_id in target_ids:
-        profile = linked[target_id]
-        nickname, image, thumbnail = shown.get(
-            profile.account_id,
-            (profile.nickname, profile.profile_image_url, profile.thumbnail_url),
+        profile, shown = linked[target_id]
+        nickname, image, thumbnail = (
+            shown
+            if shown is not None and viewer is not None
+            else (profile.nickname, profile.profile_image_url, profile.thumbnail_url)
         )
         targets.append(
             wire.talk_profile_info(

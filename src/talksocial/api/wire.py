@@ -48,16 +48,17 @@ def talk_profile(
 
 
 def friends_page_json(
-    elements: Sequence[bytes],
+    elements: bytes,
     total_count: int,
     favorite_count: int,
     before_url: str | None,
     after_url: str | None,
 ) -> bytes:
-    """`orjson.dumps(friends_page(...))`, byte for byte, from stored element JSON."""
+    """`orjson.dumps(friends_page(...))`, byte for byte, from the stored element JSON of the
+    page, already joined with commas (`storage.reads.FriendsPage.elements`)."""
     rest = friends_page([], total_count, favorite_count, before_url, after_url)
     del rest["elements"]
-    return b'{"elements":[' + b",".join(elements) + b"]," + orjson.dumps(rest)[1:]
+    return b'{"elements":[' + elements + b"]," + orjson.dumps(rest)[1:]
 
 
 def friends_page(

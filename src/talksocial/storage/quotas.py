@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -47,8 +48,17 @@ KST = timedelta(hours=9)
 
 def kst_day(instant: float) -> str:
     """The Korean calendar day (UTC+9) of a server-clock instant: quota days roll at midnight
-    Korea time."""
-    return (datetime.fromtimestamp(instant, UTC) + KST).strftime("%Y-%m-%d")
+    Korea time. (Every counted call asks: the day's number is cheap, its text is cached.)"""
+    return _day_text(int((instant + _KST_SECONDS) // 86_400))
+
+
+_KST_SECONDS = KST.total_seconds()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=8)
+def _day_text(days_since_epoch: int) -> str:
+    return (_EPOCH + timedelta(days=days_since_epoch)).strftime("%Y-%m-%d")
 
 
 def _api(api: Any) -> str:

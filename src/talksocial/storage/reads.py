@@ -2,16 +2,20 @@
 
 These run plain SQL on one long-lived DBAPI connection per worker, called directly from the event
 loop: on this hardware a hop to a thread pool or through the ORM cost several times the query
-itself (notes/performance.md). Each method is a handful of indexed lookups; the friends page is
-one range scan of `friend_rows` with the counts read from `friend_counts`.
+itself (notes in docs/benchmarks.md). Each answer is ONE statement: the friends page reads the
+token, its caller, the stored counts and the page's elements (aggregated into one value, so the
+driver hands back one row, not a hundred) together, and profiles by user list reads the targets,
+the viewer and the multi-profiles shown to the viewer together. One statement sees one state of
+the database on both SQLite and PostgreSQL, so no explicit read transaction is needed for a page
+to agree with its counts, and on PostgreSQL each answer costs one round trip (the connection is
+in autocommit: no BEGIN or ROLLBACK either).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -19,7 +23,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Engine
 
 from talksocial.domain.collation import Lang
-from talksocial.domain.friends import PageQuery, Slice
+from talksocial.domain.friends import PageQuery
 
 _CLOCK = "(SELECT value FROM server_state WHERE key = 'clock_offset')"
 # The control plane's version (storage.versions.VERSION_KEY), read with the credential so that a
@@ -78,26 +82,135 @@ class LinkedProfile(NamedTuple):
     thumbnail_url: str | None
 
 
-@lru_cache(maxsize=16)
-def _page_sql(lang: Lang, desc: bool, favorite: int | None, qmark: bool) -> str:
-    """The page query of one slice: the whole list (`favorite` None, friend_order=nickname) or
-    one favorite block, ascending or descending, by ko or en order."""
-    key = "ko" if lang == "ko" else "en"
-    if favorite is None:
-        rank, block, size = f"{key}_rank", "", "total_count"
-    else:
-        rank, block = f"fav_{key}_rank", "AND favorite = ?"
-        size = "favorite_count" if favorite else "total_count - favorite_count"
-    if desc:
-        n = f"(SELECT {size} FROM friend_counts WHERE app_id = ? AND owner_id = ?)"
-        bounds, direction = f"{rank} >= {n} - ? AND {rank} <= {n} - 1 - ?", "DESC"
-    else:
-        bounds, direction = f"{rank} >= ? AND {rank} < ?", "ASC"
-    sql = (
-        "SELECT element FROM friend_rows "
-        f"WHERE app_id = ? AND owner_id = ? {block} AND {bounds} ORDER BY {rank} {direction}"
+class ShownProfile(NamedTuple):
+    """A linked user of profiles by user list, and the multi-profile (nickname, image,
+    thumbnail) it shows the viewer, if any."""
+
+    profile: LinkedProfile
+    shown_to_viewer: tuple[str, str | None, str | None] | None
+
+
+_TOKEN_OWNER_COLUMNS = """
+    t.app_id, t.account_id, t.expires_at, l.user_id, l.scopes, a.talk_user, a.nickname,
+    a.profile_image_url, a.thumbnail_url, ap.consent_items,
+    COALESCE(fc.total_count, 0) AS total_count, COALESCE(fc.favorite_count, 0) AS favorite_count
+"""
+_TOKEN_OWNER_FROM = """
+    FROM tokens t
+    JOIN links l ON l.app_id = t.app_id AND l.account_id = t.account_id
+    JOIN accounts a ON a.id = t.account_id
+    JOIN apps ap ON ap.id = t.app_id
+    LEFT JOIN friend_counts fc ON fc.app_id = t.app_id AND fc.owner_id = t.account_id
+    WHERE t.token_sha256 = ? AND t.kind = 'access'
+"""
+
+
+def _token_owner(row: Sequence[Any]) -> TokenOwner:
+    """A TokenOwner from the columns `_TOKEN_OWNER_COLUMNS`, then the clock offset and the
+    control version."""
+    return TokenOwner(
+        app_id=row[0],
+        account_id=row[1],
+        expires_at=row[2],
+        now=time.time() + (float(row[12]) if row[12] is not None else 0.0),
+        user_id=row[3],
+        scopes=parse_json_list(row[4]),
+        talk_user=bool(row[5]),
+        nickname=row[6],
+        profile_image_url=row[7],
+        thumbnail_url=row[8],
+        consent_items=parse_json_dict(row[9]),
+        total_count=row[10],
+        favorite_count=row[11],
+        control_version=row[13],
     )
-    return sql if qmark else sql.replace("?", "%s")
+
+
+@dataclass(frozen=True, slots=True)
+class FriendsPage:
+    """A friends page as one statement reads it: the token's caller and the page's stored
+    elements (`friend_rows.element`), already joined with commas in page order."""
+
+    owner: TokenOwner
+    elements: bytes
+
+
+def _page_part(
+    lang: Lang, desc: bool, favorite: int | None, postgresql: bool
+) -> tuple[str, tuple[str, ...]]:
+    """One ordered block of the page as one aggregated value: the whole list (`favorite` None,
+    friend_order=nickname) or one favorite block, and the names of the values its bounds take
+    (`offset`, `end` = offset + limit).
+
+    The ranks are 0-based positions by (key, user_id) ascending within the block
+    (models.FriendRow). Positions [offset, end) of the page are, per block:
+    - the whole list: ranks [offset, end), or descending [n - end, n - 1 - offset];
+    - the favorites (first in the page): ranks [offset, end), or descending
+      [f - end, f - 1 - offset];
+    - the others (after the f favorites): ranks [offset - f, end - f), or descending
+      [n - end, n - 1 - offset] (their block has n - f rows).
+    A block the page does not reach gives an empty range, hence NULL."""
+    key = "ko" if lang == "ko" else "en"
+    # PostgreSQL reads the caller's row `o` as an outer reference; SQLite, as scalar subqueries
+    # of it, so that the page's FROM is `friend_rows` alone and the rank index hands the rows
+    # over already in order (joined with `o`, SQLite would sort them again).
+    if postgresql:
+        app, owner, n, f = "o.app_id", "o.account_id", "o.total_count", "o.favorite_count"
+    else:
+        app, owner, n, f = (f"(SELECT {column} FROM o)" for column in (
+            "app_id", "account_id", "total_count", "favorite_count"))
+    if favorite is None:
+        rank, block = f"r.{key}_rank", ""
+        low, high, params = (f"{n} - ?", f"{n} - 1 - ?", ("end", "offset")) if desc else (
+            "?", "? - 1", ("offset", "end"))
+    else:
+        rank, block = f"r.fav_{key}_rank", f" AND r.favorite = {favorite}"
+        if favorite and desc:
+            low, high, params = f"{f} - ?", f"{f} - 1 - ?", ("end", "offset")
+        elif favorite:
+            low, high, params = "?", "? - 1", ("offset", "end")
+        elif desc:
+            low, high, params = f"{n} - ?", f"{n} - 1 - ?", ("end", "offset")
+        else:
+            low, high, params = f"? - {f}", f"? - 1 - {f}", ("offset", "end")
+    direction = "DESC" if desc else "ASC"
+    where = (
+        f"r.app_id = {app} AND r.owner_id = {owner}{block} "
+        f"AND {rank} >= {low} AND {rank} <= {high}"
+    )
+    if postgresql:
+        part = (
+            f"(SELECT string_agg(r.element, '\\x2c'::bytea ORDER BY {rank} {direction}) "
+            f"FROM friend_rows r WHERE {where})"
+        )
+    else:
+        # SQLite before 3.44 has no ORDER BY inside an aggregate; group_concat takes the rows
+        # in the order the subquery hands them over (an ordered subquery under an aggregate is
+        # not flattened, so it runs as a co-routine in its own order).
+        part = (
+            "(SELECT CAST(group_concat(element, ',') AS BLOB) FROM "
+            f"(SELECT r.element FROM friend_rows r WHERE {where} "
+            f"ORDER BY {rank} {direction}))"
+        )
+    return part, params
+
+
+@lru_cache(maxsize=16)
+def _friends_page_sql(
+    lang: Lang, desc: bool, by_nickname: bool, postgresql: bool
+) -> tuple[str, tuple[str, ...]]:
+    """The statement of one friends page and the order of its page parameters (after the
+    token's hash): the token's caller with the counts, the clock offset, the control version,
+    then the page's blocks (one under friend_order=nickname, the favorites and the others under
+    friend_order=favorite)."""
+    blocks = [None] if by_nickname else [1, 0]
+    parts = [_page_part(lang, desc, b, postgresql) for b in blocks]
+    sql = (
+        f"WITH o AS MATERIALIZED (SELECT {_TOKEN_OWNER_COLUMNS} {_TOKEN_OWNER_FROM}) "
+        f"SELECT o.*, {_CLOCK}, {_VERSION}, {', '.join(p for p, _ in parts)} FROM o"
+    )
+    params = tuple(name for _, names in parts for name in names)
+    return (sql.replace("?", "%s") if postgresql else sql), params
 
 
 class ReadStore:
@@ -107,11 +220,18 @@ class ReadStore:
         self._engine = engine
         self._conn: Any = None
         self._qmark = engine.dialect.paramstyle == "qmark"
-        self._snapshot = False
 
     def _connection(self) -> Any:
         if self._conn is None:
-            self._conn = self._engine.raw_connection()
+            conn = self._engine.raw_connection()
+            if not self._qmark:
+                # Each read is one statement: autocommit spares the BEGIN and ROLLBACK round
+                # trips psycopg would add around it. (SQLite's connections are in autocommit
+                # already, storage.db.)
+                driver = conn.driver_connection
+                assert driver is not None
+                driver.autocommit = True
+            self._conn = conn
         return self._conn
 
     def close(self) -> None:
@@ -130,20 +250,16 @@ class ReadStore:
         return sql if self._qmark else sql.replace("?", "%s")
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        return self._fetch_translated(self._sql(sql), params)
+        return self._fetch_sql(self._sql(sql), params)
 
     def _fetch_sql(self, sql: str, params: Sequence[Any]) -> list[Any]:
         """`_fetch` for SQL already in the driver's paramstyle."""
-        return self._fetch(sql, params) if self._qmark else self._fetch_translated(sql, params)
-
-    def _fetch_translated(self, sql: str, params: Sequence[Any]) -> list[Any]:
         try:
             return self._fetch_once(sql, params)
         except Exception as exc:
             # A connection the database closed (a restart, a failover, an administrator) is
-            # replaced once, outside a snapshot; any other error is the caller's.
-            operational = self._engine.dialect.loaded_dbapi.OperationalError
-            if self._snapshot or not isinstance(exc, operational):
+            # replaced once; any other error is the caller's.
+            if not isinstance(exc, self._engine.dialect.loaded_dbapi.OperationalError):
                 raise
             return self._fetch_once(sql, params)
 
@@ -158,43 +274,7 @@ class ReadStore:
             # A broken connection is dropped and the next call opens a new one.
             self._discard()
             raise
-        if not self._qmark and not self._snapshot:
-            conn.rollback()  # end the implicit transaction psycopg opened
         return rows
-
-    def _begin(self, statement: str) -> None:
-        conn = self._connection()
-        try:
-            cursor = conn.cursor()
-            cursor.execute(statement)
-            cursor.close()
-        except Exception:
-            self._discard()
-            raise
-
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """The reads inside see one state of the database, so that a page agrees with the
-        counts it was planned from while writers commit (PostgreSQL: one REPEATABLE READ
-        transaction; SQLite: one read transaction, a WAL snapshot). Nested: the outer one."""
-        if self._snapshot:
-            yield
-            return
-        begin = "BEGIN" if self._qmark else "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
-        try:
-            self._begin(begin)
-        except self._engine.dialect.loaded_dbapi.OperationalError:
-            self._begin(begin)  # once more, on a new connection (see _fetch_translated)
-        self._snapshot = True
-        try:
-            yield
-        finally:
-            self._snapshot = False
-            if self._conn is not None:  # (a failed read dropped it)
-                try:
-                    self._conn.rollback()
-                except Exception:
-                    self._discard()
 
     def clock_now(self) -> float:
         rows = self._fetch(f"SELECT {_CLOCK}", ())
@@ -202,39 +282,25 @@ class ReadStore:
 
     def token_owner(self, token_sha256: str) -> TokenOwner | None:
         rows = self._fetch(
-            f"""
-            SELECT t.app_id, t.account_id, t.expires_at, {_CLOCK},
-                   l.user_id, l.scopes, a.talk_user, a.nickname, a.profile_image_url,
-                   a.thumbnail_url, ap.consent_items, fc.total_count, fc.favorite_count,
-                   {_VERSION}
-            FROM tokens t
-            JOIN links l ON l.app_id = t.app_id AND l.account_id = t.account_id
-            JOIN accounts a ON a.id = t.account_id
-            JOIN apps ap ON ap.id = t.app_id
-            LEFT JOIN friend_counts fc ON fc.app_id = t.app_id AND fc.owner_id = t.account_id
-            WHERE t.token_sha256 = ? AND t.kind = 'access'
-            """,
+            f"SELECT {_TOKEN_OWNER_COLUMNS}, {_CLOCK}, {_VERSION} {_TOKEN_OWNER_FROM}",
             (token_sha256,),
         )
+        return _token_owner(rows[0]) if rows else None
+
+    def friends_page(self, token_sha256: str, lang: Lang, query: PageQuery) -> FriendsPage | None:
+        """The caller of an access token and its friends page, in one statement (None: no
+        such access token). Whatever the offset, each block is a seek on a rank range."""
+        sql, names = _friends_page_sql(
+            lang, query.order == "desc", query.friend_order == "nickname", not self._qmark
+        )
+        bounds = {"offset": query.offset, "end": query.offset + query.limit}
+        rows = self._fetch_sql(sql, (token_sha256, *(bounds[name] for name in names)))
         if not rows:
             return None
-        r = rows[0]
-        return TokenOwner(
-            app_id=r[0],
-            account_id=r[1],
-            expires_at=r[2],
-            now=time.time() + (float(r[3]) if r[3] is not None else 0.0),
-            user_id=r[4],
-            scopes=parse_json_list(r[5]),
-            talk_user=bool(r[6]),
-            nickname=r[7],
-            profile_image_url=r[8],
-            thumbnail_url=r[9],
-            consent_items=parse_json_dict(r[10]),
-            total_count=r[11] or 0,
-            favorite_count=r[12] or 0,
-            control_version=r[13],
-        )
+        row = rows[0]
+        parts = [bytes(p) for p in row[14:] if p]
+        return FriendsPage(_token_owner(row), b",".join(parts) if len(parts) > 1 else
+                           (parts[0] if parts else b""))
 
     def app_by_admin_key(self, key_sha256: str) -> AppKey | None:
         rows = self._fetch(
@@ -276,28 +342,13 @@ class ReadStore:
         rows = self._fetch(f"SELECT {_VERSION}", ())
         return rows[0][0] if rows else None
 
-    def friends_page(
-        self, app_id: int, owner_id: int, lang: Lang, query: PageQuery, slices: list[Slice]
-    ) -> list[bytes]:
-        """The stored JSON elements (`friend_rows.element`) of the planned slices: each slice a
-        seek on a rank range (models.FriendRow), whatever the offset."""
-        desc = query.order == "desc"
-        out: list[bytes] = []
-        for s in slices:
-            sql = _page_sql(lang, desc, s.favorite, self._qmark)
-            params: list[Any] = [app_id, owner_id]
-            if s.favorite is not None:
-                params.append(s.favorite)
-            if desc:
-                # descending positions [offset, offset + limit) of a block of n rows are the
-                # ranks n - offset - limit .. n - 1 - offset; n is read in the same statement
-                params += [app_id, owner_id, s.offset + s.limit, app_id, owner_id, s.offset]
-            else:
-                params += [s.offset, s.offset + s.limit]
-            out.extend(r[0] for r in self._fetch_sql(sql, params))
-        return out
-
-    def linked_profiles(self, app_id: int, user_ids: Sequence[int]) -> dict[int, LinkedProfile]:
+    def profiles(
+        self, app_id: int, user_ids: Sequence[int], viewer_id: int | None
+    ) -> dict[int, ShownProfile]:
+        """The users of `user_ids` linked to the app, by user id, each with the multi-profile
+        it shows the viewer (`viewer_id`, a user id of the same app): the one it assigned to
+        the viewer, when the viewer has it in their friend list (hidden or not). One statement:
+        the targets, the viewer and the multi-profiles together, whatever their number."""
         unique = sorted(set(user_ids))
         if not unique:
             return {}
@@ -305,34 +356,23 @@ class ReadStore:
         rows = self._fetch(
             f"""
             SELECT a.id, l.user_id, l.scopes, a.talk_user, a.nickname, a.profile_image_url,
-                   a.thumbnail_url
-            FROM links l JOIN accounts a ON a.id = l.account_id
+                   a.thumbnail_url, mp.id, mp.nickname, mp.profile_image_url, mp.thumbnail_url
+            FROM links l
+            JOIN accounts a ON a.id = l.account_id
+            LEFT JOIN friendships f
+              ON f.owner_id = (SELECT v.account_id FROM links v
+                               WHERE v.app_id = ? AND v.user_id = ?)
+             AND f.friend_id = a.id
+            LEFT JOIN friendships r ON r.owner_id = a.id AND r.friend_id = f.owner_id
+            LEFT JOIN multi_profiles mp ON mp.id = r.shown_profile_id
             WHERE l.app_id = ? AND l.user_id IN ({marks})
             """,
-            [app_id, *unique],
+            [app_id, viewer_id, app_id, *unique],
         )
         return {
-            r[1]: LinkedProfile(r[0], r[1], parse_json_list(r[2]), bool(r[3]), r[4], r[5], r[6])
+            r[1]: ShownProfile(
+                LinkedProfile(r[0], r[1], parse_json_list(r[2]), bool(r[3]), r[4], r[5], r[6]),
+                (r[8], r[9], r[10]) if r[7] is not None else None,
+            )
             for r in rows
         }
-
-    def multi_profiles_shown_to(
-        self, viewer_account_id: int, target_account_ids: Sequence[int]
-    ) -> dict[int, tuple[str, str | None, str | None]]:
-        """For each target in the viewer's friend list (hidden or not) that assigned a
-        multi-profile to the viewer: that profile's (nickname, image, thumbnail)."""
-        unique = sorted(set(target_account_ids))
-        if not unique:
-            return {}
-        marks = ",".join("?" * len(unique))
-        rows = self._fetch(
-            f"""
-            SELECT f.friend_id, mp.nickname, mp.profile_image_url, mp.thumbnail_url
-            FROM friendships f
-            JOIN friendships r ON r.owner_id = f.friend_id AND r.friend_id = f.owner_id
-            JOIN multi_profiles mp ON mp.id = r.shown_profile_id
-            WHERE f.owner_id = ? AND f.friend_id IN ({marks})
-            """,
-            [viewer_account_id, *unique],
-        )
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}

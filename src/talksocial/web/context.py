@@ -7,10 +7,12 @@ import asyncio
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
+from starlette.types import Scope
 
 from talksocial.config import Config
 from talksocial.storage.db import make_engine, make_sessionmaker
@@ -72,6 +74,21 @@ def fallback_base_url(config: Config) -> str:
     return f"{scheme}://{_shown(host)}:{config.bind_port}"
 
 
+class _Origin(NamedTuple):
+    base_url: str
+    kakao_host: bool
+
+
+_ORIGINS_KEPT = 256
+
+
+def _host_header(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return bytes(value)
+    return None
+
+
 @dataclass
 class ServerContext:
     config: Config
@@ -80,6 +97,7 @@ class ServerContext:
     reads: ReadStore = field(repr=False)
     #: Background work of this server (unlink callback calls), awaited or cut off at shutdown.
     background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
+    _origins: dict[tuple[str, object], _Origin] = field(default_factory=dict, repr=False)
 
     @classmethod
     def create(cls, config: Config) -> ServerContext:
@@ -103,29 +121,41 @@ class ServerContext:
         Any other Host (a spoofed header pointing URLs at another site) falls back to the bind
         address. Behind a trusted proxy (`--forwarded-allow-ips`) the scheme and host are the
         X-Forwarded-Proto/Host it sent, under the same rule."""
-        if self.config.public_url:
-            return self.config.public_url.rstrip("/")
-        url = request.url
-        if host_allowed(self.config, host_name(url.netloc)):
-            return f"{url.scheme}://{url.netloc}"
-        return fallback_base_url(self.config)
-
-    def _kakao_host(self, request: Request) -> bool:
-        return host_name(request.url.netloc) in KAKAO_HOSTS
+        return self._origin(request).base_url
 
     def auth_base_url(self, request: Request) -> str:
         """The login server's base (the OpenID issuer, authorize, token, JWKS): under a Kakao
         Host `https://kauth.kakao.com`, else `base_url`."""
-        if self._kakao_host(request):
-            return f"https://{KAKAO_AUTH_HOST}"
-        return self.base_url(request)
+        origin = self._origin(request)
+        return f"https://{KAKAO_AUTH_HOST}" if origin.kakao_host else origin.base_url
 
     def api_base_url(self, request: Request) -> str:
         """The API server's base (userinfo, paging URLs): under a Kakao Host
         `https://kapi.kakao.com`, else `base_url`."""
-        if self._kakao_host(request):
-            return f"https://{KAKAO_API_HOST}"
-        return self.base_url(request)
+        origin = self._origin(request)
+        return f"https://{KAKAO_API_HOST}" if origin.kakao_host else origin.base_url
+
+    def _origin(self, request: Request) -> _Origin:
+        """What the request's scheme and Host make of the URLs it is answered with; worked out
+        once per distinct scheme and Host (a friends page asks on every request, and building
+        the request's URL costs more than the page's own query)."""
+        scope = request.scope
+        key = (scope.get("scheme", "http"), _host_header(scope) or scope.get("server"))
+        found = self._origins.get(key)
+        if found is None:
+            netloc = request.url.netloc
+            host = host_name(netloc)
+            if self.config.public_url:
+                base = self.config.public_url.rstrip("/")
+            elif host_allowed(self.config, host):
+                base = f"{request.url.scheme}://{netloc}"
+            else:
+                base = fallback_base_url(self.config)
+            found = _Origin(base, host in KAKAO_HOSTS)
+            if len(self._origins) >= _ORIGINS_KEPT:  # many Hosts (a scan): start over
+                self._origins.clear()
+            self._origins[key] = found
+        return found
 
     def close(self) -> None:
         self.reads.close()
