@@ -502,6 +502,24 @@ def test_pages_across_the_favorite_boundary(
     assert walked == whole
 
 
+@pytest.mark.parametrize("friend_order", ["favorite", "nickname"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_every_window_is_the_slice_of_the_whole_list(
+    order_world: Server, order: str, friend_order: str
+) -> None:
+    # A page is read in one statement that works out each block's rank range from the stored
+    # counts (storage.reads): every (offset, limit), aligned or not, inside a block, across the
+    # favorite boundary or past the end, is the same slice of the whole list.
+    params = {"order": order, "friend_order": friend_order}
+    whole = _all(order_world, "tok-fo", **params)["elements"]
+    assert len(whole) == 8
+    for offset in range(len(whole) + 2):
+        for limit in range(1, len(whole) + 2):
+            body = _all(order_world, "tok-fo", offset=offset, limit=limit, **params)
+            assert body["elements"] == whole[offset : offset + limit], (offset, limit)
+            assert (body["total_count"], body["favorite_count"]) == (8, 3)
+
+
 @pytest.mark.parametrize(
     ("ka", "expected"),
     [

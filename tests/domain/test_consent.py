@@ -36,7 +36,7 @@ from talksocial.domain.consent import (
     ],
 )
 def test_visible_fields(scopes: list[str], nickname: bool, image: bool) -> None:
-    assert visible_fields(scopes) == VisibleFields(nickname=nickname, image=image)
+    assert visible_fields(tuple(scopes)) == VisibleFields(nickname=nickname, image=image)
     assert visible_fields(frozenset(scopes)) == visible_fields(tuple(scopes))
 
 

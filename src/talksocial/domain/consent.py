@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Setting = Literal["required", "optional"]
@@ -49,10 +50,16 @@ class VisibleFields:
     image: bool
 
 
-def visible_fields(scopes: Collection[str]) -> VisibleFields:
+def visible_fields(scopes: tuple[str, ...] | frozenset[str]) -> VisibleFields:
     """docs/reference/talk-profile.md: the nickname needs `profile` or `profile_nickname`; images need `profile` or
     `profile_image`. An item the user agreed to is only ever one the app uses (links are
-    validated on write), so the user's scopes alone decide."""
+    validated on write), so the user's scopes alone decide. (Profiles by user list asks once
+    per target, with the few distinct scope sets there are: the answers are kept.)"""
+    return _visible_fields(scopes)
+
+
+@lru_cache(maxsize=256)
+def _visible_fields(scopes: tuple[str, ...] | frozenset[str]) -> VisibleFields:
     legacy = PROFILE in scopes
     return VisibleFields(
         nickname=legacy or PROFILE_NICKNAME in scopes,
