@@ -72,9 +72,10 @@ def plan_page(query: PageQuery, total_count: int, favorite_count: int) -> list[S
     """The index ranges that make up one page. Under `friend_order=favorite` the favorites come
     first, each block in the requested direction, so a page may span the two blocks.
 
-    This is the rule; the server applies it inside the page's one statement
-    (`storage.reads`, which reads the counts it depends on in that same statement), and
-    tests/api/test_talk_friends.py checks every window of a list against it."""
+    This is the rule, in plain arithmetic; the server applies the same cut inside the page's
+    one statement (`storage.reads`, which reads the counts it depends on in that statement),
+    and tests/api/test_talk_friends.py checks every window of a list there against the
+    slice of the whole list."""
     if query.offset >= total_count:
         return []
     if query.friend_order == "nickname":
