@@ -13,23 +13,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from talksocial.serving import free_port
 
 #: postgresql.conf overrides of every run (beside listen_addresses, port and the socket
 #: directory). shared_buffers holds the whole full-size world (about 0.5 GB), as SQLite's file
 #: sits in the page cache; synchronous_commit=off makes a commit wait for no disk flush, as
-#: SQLite's `synchronous=NORMAL` in WAL mode does (the send scenario writes).
+#: SQLite's `synchronous=NORMAL` in WAL mode does (the send scenario writes);
+#: pg_stat_statements counts the statements of each run and the time they execute
+#: (`Statements`; planning is not tracked, which would cost more).
 SETTINGS: dict[str, str] = {
     "max_connections": "100",
     "shared_buffers": "1GB",
     "synchronous_commit": "off",
+    "shared_preload_libraries": "pg_stat_statements",
 }
 #: Added while the world is generated into a new cluster (bulk load, nothing to keep on a crash).
 GENERATE_SETTINGS: dict[str, str] = {"fsync": "off", "full_page_writes": "off",
@@ -52,7 +57,8 @@ def version() -> str:
     """The server's version, e.g. "15.8" (from `postgres --version`)."""
     out = subprocess.run([str(bin_dir() / "postgres"), "--version"], capture_output=True,
                          text=True, check=True).stdout
-    return out.split()[-1]
+    found = re.search(r"\d+(?:\.\d+)+", out)
+    return found.group(0) if found else out.strip()
 
 
 def major_version() -> str:
@@ -152,3 +158,54 @@ def running(data: Path, *, extra: dict[str, str] | None = None) -> Iterator[Clus
             _pg_ctl(cluster, "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+class Statements:
+    """The statements the server under test sends, counted by pg_stat_statements: `reset()`
+    before a run, `read()` after it (calls and execution time per normalised statement; this
+    connection's own statements left out)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(cluster.url.replace("postgresql+psycopg", "postgresql"),
+                                    autocommit=True)
+        self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+    def reset(self) -> None:
+        self.conn.execute("SELECT pg_stat_statements_reset()")
+
+    def read(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT query, calls, total_exec_time FROM pg_stat_statements "
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC"
+        ).fetchall()
+        return [{"query": " ".join(str(q).split()), "calls": int(c), "exec_ms": float(t)}
+                for q, c, t in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def per_request(runs: list[tuple[int, list[dict[str, Any]]]], top: int = 5) -> dict[str, Any]:
+    """Statements per request over runs of (requests, `Statements.read()`): how many, how long
+    they executed in all, and the `top` longest in all with their share."""
+    requests = max(sum(n for n, _ in runs), 1)
+    merged: dict[str, list[float]] = {}
+    for _, rows in runs:
+        for row in rows:
+            calls_ms = merged.setdefault(row["query"], [0.0, 0.0])
+            calls_ms[0] += row["calls"]
+            calls_ms[1] += row["exec_ms"]
+    ranked = sorted(merged.items(), key=lambda kv: kv[1][1], reverse=True)
+    return {
+        "statements": round(sum(c for c, _ in merged.values()) / requests, 2),
+        "exec_us": round(sum(ms for _, ms in merged.values()) / requests * 1000, 1),
+        "top": [
+            {"query": q[:300], "calls": round(c / requests, 2),
+             "exec_us": round(ms / requests * 1000, 1),
+             "mean_us": round(ms / c * 1000, 1) if c else 0.0}
+            for q, (c, ms) in ranked[:top]
+        ],
+    }

@@ -98,13 +98,28 @@ def _total_us(cpu: dict[str, float]) -> float:
     return cpu["workers_us"] + cpu["postgres_us"] + cpu["wrk_us"]
 
 
+def statements_text(statements: dict[str, Any] | None, postgres_cpu: dict[str, float]) -> str:
+    """pg_stat_statements' count of a scenario, beside the backends' CPU time."""
+    if not statements:
+        return ""
+    rest = postgres_cpu["postgres_us"] - statements["exec_us"]
+    top = "; ".join(f"{t['exec_us']:,.0f} µs in {t['calls']:g} x `{t['query'][:90]}`"
+                    for t in statements["top"][:3])
+    return (f" In PostgreSQL, {statements['statements']:g} statements per request executed in "
+            f"{statements['exec_us']:,.0f} µs of the backends' {postgres_cpu['postgres_us']:,.0f}"
+            f" µs; the other {rest:,.0f} µs go to receiving, parsing, planning and answering "
+            f"them and to the server's own processes. Longest: {top}.")
+
+
 def bound(sqlite_cpu: dict[str, float] | None, postgres_cpu: dict[str, float] | None,
-          cores: int) -> str:
-    """What bounds PostgreSQL's friends page, from the CPU measured during both runs."""
+          cores: int, statements: dict[str, Any] | None = None) -> str:
+    """What bounds PostgreSQL's friends page, from the CPU measured during both runs (and the
+    statements PostgreSQL counted, when it did)."""
     if not sqlite_cpu or not postgres_cpu:
         return "not measured (no CPU figures in this report)"
     measured = (f"per friends-page request, PostgreSQL: {_cpu_text(postgres_cpu, 'postgresql', cores)}"
                 f"; SQLite: {_cpu_text(sqlite_cpu, 'sqlite', cores)}.")
+    measured += statements_text(statements, postgres_cpu)
     if postgres_cpu["idle"] < SATURATED_IDLE:
         predicted = _total_us(sqlite_cpu) / _total_us(postgres_cpu)
         extra_workers = postgres_cpu["workers_us"] - sqlite_cpu["workers_us"]
@@ -124,7 +139,7 @@ def bound(sqlite_cpu: dict[str, float] | None, postgres_cpu: dict[str, float] | 
 
 def postgres_target(by_db: dict[str, dict[str, dict[str, float]]],
                     cpu_by_db: dict[str, dict[str, dict[str, float] | None]],
-                    cores: int) -> dict[str, Any]:
+                    cores: int, statements: dict[str, Any] | None = None) -> dict[str, Any]:
     """PostgreSQL's friends page against SQLite's (same workers), with what bounds it."""
     ratio = (by_db["postgresql"]["friends"]["requests_per_s"]
              / by_db["sqlite"]["friends"]["requests_per_s"])
@@ -137,19 +152,20 @@ def postgres_target(by_db: dict[str, dict[str, dict[str, float]]],
         "met": ratio >= POSTGRES_TARGET,
         "shown": f"{ratio:.0%}",
         "bound": bound(cpu_by_db["sqlite"].get("friends"),
-                       cpu_by_db["postgresql"].get("friends"), cores),
+                       cpu_by_db["postgresql"].get("friends"), cores, statements),
     }
 
 
 def all_targets(by_db: dict[str, dict[str, dict[str, float]]],
                 cpu_by_db: dict[str, dict[str, dict[str, float] | None]],
-                cores: int) -> list[dict[str, Any]]:
+                cores: int, statements: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Each database's targets (with its `database`), then PostgreSQL against SQLite when
-    both ran."""
+    both ran (`statements`: PostgreSQL's per scenario, `postgres.per_request`)."""
     out = [{**t, "database": db} for db in DATABASES if db in by_db
            for t in targets(by_db[db])]
     if "sqlite" in by_db and "postgresql" in by_db:
-        out.append(postgres_target(by_db, cpu_by_db, cores))
+        out.append(postgres_target(by_db, cpu_by_db, cores,
+                                   (statements or {}).get("friends")))
     return out
 
 
@@ -221,24 +237,29 @@ def table(report: dict[str, Any]) -> str:
                 out.append("")
 
     if any(s.get("cpu") for section in by_db.values() for s in section["scenarios"]):
+        # statements: how many PostgreSQL executed per request, executing: µs they took
         cpu_head: tuple[str, ...] = ("CPU per request, µs (median)",)
         for db in dbs:
             cpu_head += (f"{LABELS[db]} workers",)
             if db == "postgresql":
-                cpu_head += ("backends",)
+                cpu_head += ("backends", "statements", "executing")
             cpu_head += ("wrk", "idle")
         cpu_rows = [cpu_head]
         for name in names:
             row = (labels[name],)
             for db in dbs:
-                cpu = (found[db].get(name) or {}).get("cpu")
-                width = 4 if db == "postgresql" else 3
+                scenario = found[db].get(name) or {}
+                cpu = scenario.get("cpu")
+                width = 6 if db == "postgresql" else 3
                 if not cpu:
                     row += ("",) * width
                     continue
                 row += (f"{cpu['workers_us']:,.0f}",)
                 if db == "postgresql":
-                    row += (f"{cpu['postgres_us']:,.0f}",)
+                    st = scenario.get("statements")
+                    row += (f"{cpu['postgres_us']:,.0f}",
+                            f"{st['statements']:g}" if st else "",
+                            f"{st['exec_us']:,.0f}" if st else "")
                 row += (f"{cpu['wrk_us']:,.0f}", f"{cpu['idle']:.0%}")
             cpu_rows.append(row)
         out += _markdown(cpu_rows)

@@ -88,6 +88,7 @@ class UnderTest:
     scripts: dict[str, Path]
     meter: cpu.Meter
     cluster: postgres.Cluster | None = None
+    statements: postgres.Statements | None = None
     runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -142,7 +143,11 @@ def start_database(
     log(f"{report.LABELS[database]}: checked: {len(requests)} requests answer 200 with the "
         f"expected counts (friends page {len(body):,} bytes)")
     meter = cpu.Meter(srv.process.pid, cluster.postmaster_pid() if cluster else None)
-    return UnderTest(database, world, srv, requests, scripts, meter, cluster,
+    statements = None
+    if cluster is not None:
+        statements = postgres.Statements(cluster)
+        stack.callback(statements.close)
+    return UnderTest(database, world, srv, requests, scripts, meter, cluster, statements,
                      {r.name: [] for r in requests})
 
 
@@ -151,18 +156,29 @@ def measure(test: UnderTest, req: scenarios.BenchRequest, seconds: int, wrk_log:
     """One wrk run of `req`, with the CPU time it cost each side (benchmarks/cpu.py)."""
     if req.clears_inbox:
         scenarios.clear_inbox(control_with(test.srv.base_url))
+    if test.statements:
+        test.statements.reset()
     before = test.meter.sample()
     result = wrk.run(test.srv.base_url + req.path, test.scripts[req.name], seconds=seconds,
                      log=wrk_log)
     after = test.meter.sample()
+    statements = test.statements.read() if test.statements else None
     if result.non_2xx or result.socket_errors:
         raise RuntimeError(f"{test.database} {req.name}: {result.non_2xx} non-2xx answers, "
                            f"{result.socket_errors} socket errors (see {wrk_log})")
     run = {"round": round_no, **result.as_dict(),
            "cpu": cpu.Meter.figures(before, after, result.requests)}
+    if statements is not None:
+        run["statements"] = statements
     if req.messages:
         run["messages_per_s"] = result.requests_per_s * req.messages
     return run
+
+
+def statements_per_request(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """pg_stat_statements' figures over a scenario's runs, per request (None: not counted)."""
+    counted = [(int(r["requests"]), r["statements"]) for r in runs if "statements" in r]
+    return postgres.per_request(counted) if counted else None
 
 
 def _stop_on_signal(signum: int, _frame: Any) -> None:
@@ -295,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
                         "messages_per_request": req.messages,
                         "median": by_db[t.database][req.name],
                         "cpu": cpu_by_db[t.database][req.name],
+                        **({"statements": statements_per_request(t.runs[req.name])}
+                           if t.statements else {}),
                         "runs": t.runs[req.name],
                     }
                     for req in t.requests
@@ -307,11 +325,15 @@ def main(argv: list[str] | None = None) -> int:
             "process tree and of the PostgreSQL server's (postmaster and backends), wrk's "
             "(getrusage of waited children) and the cores' idle time (/proc/stat), read "
             "before and after each wrk run; per request = difference / requests",
+            "statements": "PostgreSQL: pg_stat_statements reset before and read after each "
+            "wrk run: statements per request and their execution time (planning not tracked)",
         },
         "duration_s": round(time.monotonic() - started, 1),
     }
+    pg_statements = ({name: statements_per_request(r) for name, r in pg.runs.items()}
+                     if pg is not None else {})
     data["targets"] = [] if args.only else report.all_targets(
-        by_db, cpu_by_db, int(data["machine"]["cores"] or 0))
+        by_db, cpu_by_db, int(data["machine"]["cores"] or 0), pg_statements)
     if pg is not None:
         data["world"]["databases"]["postgresql"]["data_directory"] = str(
             pg.cluster.data if pg.cluster else "")

@@ -87,9 +87,11 @@ def test_the_small_world_is_served_from_the_benchmarks_own_cluster(
     scenarios.check(test.requests, send_with(test.srv.base_url))
 
 
-def test_the_meter_sees_the_postgresql_backends(started: tuple[UnderTest, list[str]]) -> None:
+def test_the_meter_sees_the_postgresql_backends_and_their_statements(started: tuple[UnderTest, list[str]]) -> None:
     test, _ = started
     assert test.cluster is not None and test.meter.postgres_pid == test.cluster.postmaster_pid()
+    assert test.statements is not None
+    test.statements.reset()
     before = test.meter.sample()
     send = send_with(test.srv.base_url)
     friends = next(r for r in test.requests if r.name == "friends")
@@ -98,6 +100,10 @@ def test_the_meter_sees_the_postgresql_backends(started: tuple[UnderTest, list[s
     after = test.meter.sample()
     figures = cpu.Meter.figures(before, after, requests=200)
     assert figures["workers_us"] > 0 and figures["postgres_us"] > 0
+    # pg_stat_statements counted what the server sent (the page query among them)
+    counted = postgres.per_request([(200, test.statements.read())])
+    assert counted["statements"] >= 1 and counted["exec_us"] > 0
+    assert any("friend_rows" in t["query"] for t in counted["top"]), counted
 
 
 def test_a_half_written_world_is_made_again_then_reused_and_stopped_also_on_failure(

@@ -101,7 +101,7 @@ def test_the_table_shows_both_databases_side_by_side() -> None:
     cpu_row = next(line for line in lines
                    if line.startswith("| label of friends ") and "%" in line and line != friends)
     assert [c.strip() for c in cpu_row.split("|")[1:-1]] == [
-        "label of friends", "300", "40", "2%", "500", "400", "40", "3%"]
+        "label of friends", "300", "40", "2%", "500", "400", "", "", "40", "3%"]
     assert "| target | SQLite | PostgreSQL |" in lines
     assert "| friends page >= 50% of the limit (req/s) | 40% MISSED | 12% MISSED |" in lines
     assert ("| PostgreSQL friends page >= 50% of the SQLite figure (same workers) |  | "
@@ -158,3 +158,31 @@ def test_the_cpu_meter_counts_a_process_tree_and_the_idle_cores() -> None:
     assert figures["postgres_us"] == 0.0
     assert 0.0 <= figures["idle"] <= 1.0
     assert cpu.tree_seconds(2**22 + 12345) == 0.0  # no such process: nothing, no error
+
+
+def test_statements_per_request_and_what_they_add_to_the_bound() -> None:
+    from benchmarks import postgres
+
+    runs = [
+        (100, [{"query": "SELECT a", "calls": 200, "exec_ms": 10.0},
+               {"query": "BEGIN", "calls": 100, "exec_ms": 1.0}]),
+        (100, [{"query": "SELECT a", "calls": 200, "exec_ms": 14.0}]),
+    ]
+    statements = postgres.per_request(runs)
+    assert statements == {
+        "statements": 2.5,
+        "exec_us": 125.0,
+        "top": [{"query": "SELECT a", "calls": 2.0, "exec_us": 120.0, "mean_us": 60.0},
+                {"query": "BEGIN", "calls": 0.5, "exec_us": 5.0, "mean_us": 10.0}],
+    }
+    text = report.bound(SQLITE_CPU, POSTGRES_CPU, 2, statements)
+    assert ("2.5 statements per request executed in 125 µs of the backends' 400 µs; the "
+            "other 275 µs") in text
+    assert "Longest: 120 µs in 2 x `SELECT a`; 5 µs in 0.5 x `BEGIN`." in text
+    data = _report(postgres_friends=1000.0)
+    for s in data["databases"]["postgresql"]["scenarios"]:
+        s["statements"] = statements
+    row = next(line for line in report.table(data).splitlines()
+               if line.startswith("| label of friends ") and line.count("%") == 2
+               and "2.5" in line)
+    assert [c.strip() for c in row.split("|")[1:-1]][5:8] == ["400", "2.5", "125"]
