@@ -25,7 +25,7 @@ from typing import Any
 from talksocial.serving import free_port
 
 #: postgresql.conf overrides of every run (beside listen_addresses, port and the socket
-#: directory). shared_buffers holds the whole full-size world (about 0.5 GB), as SQLite's file
+#: directory). shared_buffers holds the whole full-size world (its tables and indexes: 835 MB), as SQLite's file
 #: sits in the page cache; synchronous_commit=off makes a commit wait for no disk flush, as
 #: SQLite's `synchronous=NORMAL` in WAL mode does (the send scenario writes);
 #: pg_stat_statements counts the statements of each run and the time they execute
