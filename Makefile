@@ -42,9 +42,10 @@ pytest: $(STAMP)
 # on failure). Each test server gets a fresh database of its own; the console writes through the
 # storage functions the control-plane suite runs here. The pytest plugin's worlds
 # (test_plugin.py, and the README examples run on them in test_docs.py) are SQLite files
-# whatever the environment says: the first pass runs them.
+# whatever the environment says: the first pass runs them. test_bench_postgres.py runs the
+# benchmark's own PostgreSQL path (its cluster, the small world) when PostgreSQL is there.
 PG_TESTS ?= tests/api tests/oauth tests/client tests/control tests/ops tests/storage \
-  tests/test_smoke.py \
+  tests/test_smoke.py tests/bench/test_bench_postgres.py \
   --ignore=tests/client/test_plugin.py --ignore=tests/client/test_docs.py
 pytest-postgres: $(STAMP)
 	bash scripts/ensure-system-packages.sh

@@ -25,9 +25,9 @@ from typing import Any
 from talksocial.serving import free_port
 
 #: postgresql.conf overrides of every run (beside listen_addresses, port and the socket
-#: directory). shared_buffers holds the whole full-size world (its tables and indexes: 835 MB), as SQLite's file
-#: sits in the page cache; synchronous_commit=off makes a commit wait for no disk flush, as
-#: SQLite's `synchronous=NORMAL` in WAL mode does (the send scenario writes);
+#: directory). shared_buffers holds the whole full-size world (its tables and indexes: 835 MB),
+#: as SQLite's file sits in the page cache; synchronous_commit=off makes a commit wait for no
+#: disk flush, as SQLite's `synchronous=NORMAL` in WAL mode does (the send scenario writes);
 #: pg_stat_statements counts the statements of each run and the time they execute
 #: (`Statements`; planning is not tracked, which would cost more).
 SETTINGS: dict[str, str] = {

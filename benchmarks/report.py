@@ -117,8 +117,9 @@ def bound(sqlite_cpu: dict[str, float] | None, postgres_cpu: dict[str, float] | 
     statements PostgreSQL counted, when it did)."""
     if not sqlite_cpu or not postgres_cpu:
         return "not measured (no CPU figures in this report)"
-    measured = (f"per friends-page request, PostgreSQL: {_cpu_text(postgres_cpu, 'postgresql', cores)}"
-                f"; SQLite: {_cpu_text(sqlite_cpu, 'sqlite', cores)}.")
+    measured = ("per friends-page request, PostgreSQL: "
+                f"{_cpu_text(postgres_cpu, 'postgresql', cores)}; "
+                f"SQLite: {_cpu_text(sqlite_cpu, 'sqlite', cores)}.")
     measured += statements_text(statements, postgres_cpu)
     if postgres_cpu["idle"] < SATURATED_IDLE:
         predicted = _total_us(sqlite_cpu) / _total_us(postgres_cpu)

@@ -87,7 +87,9 @@ def test_the_small_world_is_served_from_the_benchmarks_own_cluster(
     scenarios.check(test.requests, send_with(test.srv.base_url))
 
 
-def test_the_meter_sees_the_postgresql_backends_and_their_statements(started: tuple[UnderTest, list[str]]) -> None:
+def test_the_meter_sees_the_postgresql_backends_and_their_statements(
+    started: tuple[UnderTest, list[str]],
+) -> None:
     test, _ = started
     assert test.cluster is not None and test.meter.postgres_pid == test.cluster.postmaster_pid()
     assert test.statements is not None
