@@ -334,6 +334,9 @@ def chart(report: dict[str, Any], path: Path) -> None:
         ax1.axvline(limit["requests_per_s"] * 0.5, color=COLORS[db], linestyle=":",
                     label=f"{LABELS[db]}: 50% of its limit "
                     f"({limit['requests_per_s']:,.0f} req/s)")
+    # room for the figures printed after the longest bars
+    ax1.set_xlim(0, ax1.get_xlim()[1] * 1.12)
+    ax2.set_xlim(0, ax2.get_xlim()[1] * 1.12)
     ax1.set_yticks(ys, [labels[n] for n in names])
     ax1.set_xlabel("requests/s (median of the runs, higher is better; paler: the limit)")
     ax1.legend(loc="lower right", fontsize=7)
