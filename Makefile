@@ -42,9 +42,10 @@ pytest: $(STAMP)
 # on failure). Each test server gets a fresh database of its own; the console writes through the
 # storage functions the control-plane suite runs here. The pytest plugin's worlds
 # (test_plugin.py, and the README examples run on them in test_docs.py) are SQLite files
-# whatever the environment says: the first pass runs them.
+# whatever the environment says: the first pass runs them. test_bench_postgres.py runs the
+# benchmark's own PostgreSQL path (its cluster, the small world) when PostgreSQL is there.
 PG_TESTS ?= tests/api tests/oauth tests/client tests/control tests/ops tests/storage \
-  tests/test_smoke.py \
+  tests/test_smoke.py tests/bench/test_bench_postgres.py \
   --ignore=tests/client/test_plugin.py --ignore=tests/client/test_docs.py
 pytest-postgres: $(STAMP)
 	bash scripts/ensure-system-packages.sh
@@ -75,8 +76,10 @@ image:
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-# Load test on loopback side by side with the stack's own limit (docs/benchmarks.md; about
-# 4 minutes, plus about 2 to generate the cached world the first time; not part of `make test`).
+# Load test on loopback side by side with the stack's own limit, on SQLite and on a throwaway
+# PostgreSQL cluster (docs/benchmarks.md; not part of `make test`). Installs wrk and Debian's
+# postgresql when missing (stopping the cluster the package may start: not ours to keep).
+# `make bench BENCH_ARGS="--databases sqlite"` measures one database;
 # `make bench BENCH_ARGS="--publish docs/bench"` writes the report committed in docs/bench/.
 BENCH_STAMP := $(VENV)/.bench-stamp
 $(BENCH_STAMP): $(STAMP)
@@ -86,6 +89,10 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -q && apt-get install -y -q wrk; }
+	ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q postgresql && \
+	  { pg_lsclusters -h 2>/dev/null | while read -r version name _; do \
+	      pg_ctlcluster "$$version" "$$name" stop >/dev/null 2>&1 || true; done; }; }
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 .PHONY: bench-profile

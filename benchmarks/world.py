@@ -3,6 +3,11 @@
 generator's version (its manifest format and the source of `storage/generate.py` and of the
 friend index it reproduces) and the parameters, so a changed generator never serves an old world.
 
+The same world in PostgreSQL is a cluster's data directory, cached beside it in
+`.bench/worlds/<key>-postgresql<major>/` (`postgres_world`): generated once into a new cluster
+with the same parameters, then started and stopped on every run (benchmarks/postgres.py). In
+both, `world.json` is written last: a directory without it is half-written and made again.
+
 A hub owner with 100,000 listable friends needs 100,000 listable accounts besides itself; in a
 generated world about 79% of the accounts are listable (some are not Talk users, not linked or
 did not agree to `friends`), so the full world has 130,000 accounts (the generator asks for at
@@ -11,16 +16,20 @@ least 128,355).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from benchmarks.postgres import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +70,10 @@ class World:
     viewer_user_id: int
     accounts: int
     counts: dict[str, int] = field(default_factory=dict)
+    #: "sqlite" or "postgresql"
+    database: str = "sqlite"
+    #: how long `talksocial generate` and the preparation after it took (0: not recorded)
+    generate_seconds: float = 0.0
 
     def token(self, friends: int) -> str:
         return str(self.owners[friends]["access_token"])
@@ -75,10 +88,40 @@ def generator_version() -> str:
     return f"{generate.MANIFEST_FORMAT}+{digest.hexdigest()[:12]}"
 
 
-def _generate(directory: Path, spec: WorldSpec, log: Any) -> World:
-    db = directory / "world.db"
+def _query(url: str, sql: str, params: dict[str, Any]) -> list[Any]:
+    """Rows of one read on the world's database (SQLite or PostgreSQL)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql), params))
+    finally:
+        engine.dispose()
+
+
+def _tidy(url: str) -> None:
+    """Statistics for the planner, and the files as a served world finds them: SQLite's WAL
+    checkpointed; PostgreSQL's tables vacuumed (the visibility map lets the page queries read
+    their index only, as they do on SQLite)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if url.startswith("sqlite"):
+                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                conn.exec_driver_sql("VACUUM (ANALYZE)")
+    finally:
+        engine.dispose()
+
+
+def _generate(directory: Path, spec: WorldSpec, log: Any, url: str) -> World:
     manifest_path = directory / "manifest.json"
-    url = f"sqlite:///{db}"
     command = [
         sys.executable, "-m", "talksocial.cli", "generate",
         "--accounts", str(spec.accounts),
@@ -100,22 +143,18 @@ def _generate(directory: Path, spec: WorldSpec, log: Any) -> World:
         if o["role"] == "hub" and o["app_id"] == app_id
     }
     middle = sorted(hubs)[len(hubs) // 2]
-    con = sqlite3.connect(db)
-    try:
-        # The profiles request names friends of its viewer (so the multi-profiles they show
-        # the viewer are looked up), in no particular order.
-        targets = [
-            r[0]
-            for r in con.execute(
-                "SELECT user_id FROM friend_rows WHERE app_id = ? AND owner_id = ? "
-                "ORDER BY friend_id LIMIT ?",
-                (app_id, hubs[middle]["account_id"], spec.targets),
-            )
-        ]
-        con.execute("ANALYZE")
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        con.close()
+    # The profiles request names friends of its viewer (so the multi-profiles they show
+    # the viewer are looked up), in no particular order.
+    targets = [
+        int(r[0])
+        for r in _query(
+            url,
+            "SELECT user_id FROM friend_rows WHERE app_id = :app AND owner_id = :owner "
+            "ORDER BY friend_id LIMIT :n",
+            {"app": app_id, "owner": hubs[middle]["account_id"], "n": spec.targets},
+        )
+    ]
+    _tidy(url)
     return World(
         database_url=url,
         generator="",
@@ -129,6 +168,7 @@ def _generate(directory: Path, spec: WorldSpec, log: Any) -> World:
         viewer_user_id=int(hubs[middle]["user_id"]),
         accounts=int(manifest["accounts"]),
         counts=dict(manifest["counts"]),
+        database="sqlite" if url.startswith("sqlite") else "postgresql",
     )
 
 
@@ -136,18 +176,14 @@ def message_receivers(world: World, sender_friends: int, count: int = 5) -> list
     """`count` uuids the hub owner with `sender_friends` listable friends may message: friends
     of it whose link agreed to `talk_message` and accepts the app's messages (about 70% of a
     generated world's links agreed; docs/reference/messages.md#receivers)."""
-    path = world.database_url.removeprefix("sqlite:///")
-    con = sqlite3.connect(path)
-    try:
-        rows = con.execute(
-            "SELECT fr.uuid FROM friend_rows fr JOIN links l "
-            "ON l.app_id = fr.app_id AND l.account_id = fr.friend_id "
-            "WHERE fr.app_id = ? AND fr.owner_id = ? AND l.accepts_messages "
-            "AND l.scopes LIKE '%\"talk_message\"%' ORDER BY fr.friend_id LIMIT ?",
-            (world.app_id, world.owners[sender_friends]["account_id"], count),
-        ).fetchall()
-    finally:
-        con.close()
+    rows = _query(
+        world.database_url,
+        "SELECT fr.uuid FROM friend_rows fr JOIN links l "
+        "ON l.app_id = fr.app_id AND l.account_id = fr.friend_id "
+        "WHERE fr.app_id = :app AND fr.owner_id = :owner AND l.accepts_messages "
+        "AND l.scopes LIKE '%\"talk_message\"%' ORDER BY fr.friend_id LIMIT :n",
+        {"app": world.app_id, "owner": world.owners[sender_friends]["account_id"], "n": count},
+    )
     if len(rows) < count:
         raise RuntimeError(f"the world holds {len(rows)} friends to message, not {count}")
     return [str(r[0]) for r in rows]
@@ -183,13 +219,59 @@ def ensure_world(cache: Path, spec: WorldSpec, *, log: Any = print) -> World:
             shutil.rmtree(stale)
     tmp.mkdir(parents=True)
     started = time.monotonic()
-    world = _generate(tmp, spec, log)
+    world = _generate(tmp, spec, log, f"sqlite:///{tmp / 'world.db'}")
     tmp.rename(directory)
     world.generator = generator
     world.database_url = f"sqlite:///{directory / 'world.db'}"
+    world.generate_seconds = round(time.monotonic() - started, 1)
     _save(world, directory)
-    log(f"world: generated in {time.monotonic() - started:.1f} s -> {directory}")
+    log(f"world: generated in {world.generate_seconds:.1f} s -> {directory}")
     return world
+
+
+def postgres_directory(cache: Path, spec: WorldSpec) -> Path:
+    """`.bench/worlds/<the SQLite world's key>-postgresql<major version>/`."""
+    from benchmarks import postgres
+
+    key = spec.key(generator_version())
+    return cache.resolve() / "worlds" / f"{key}-postgresql{postgres.major_version()}"
+
+
+@contextlib.contextmanager
+def postgres_world(cache: Path, spec: WorldSpec, *, log: Any = print
+                   ) -> Iterator[tuple[World, Cluster]]:
+    """The world for `spec` in a PostgreSQL cluster on loopback: the cached data directory's
+    (generated first into a new cluster when missing or half-written), started for the block
+    and stopped when it ends, however it ends. The world's `database_url` names the running
+    cluster (its port is new each time)."""
+    from benchmarks import postgres
+
+    generator = generator_version()
+    directory = postgres_directory(cache, spec)
+    if _manifest_path(directory).exists():
+        world = _load(directory)
+        log(f"world: reusing {directory} ({world.accounts:,} accounts, PostgreSQL "
+            f"{postgres.version()})")
+    else:
+        tmp = directory.with_name(directory.name + ".tmp")
+        for stale in (directory, tmp):
+            if stale.exists():
+                shutil.rmtree(stale)
+        tmp.mkdir(parents=True)
+        started = time.monotonic()
+        postgres.initdb(tmp / "pgdata")
+        with postgres.running(tmp / "pgdata", extra=postgres.GENERATE_SETTINGS) as cluster:
+            world = _generate(tmp, spec, log, cluster.url)
+        tmp.rename(directory)
+        world.generator = generator
+        world.generate_seconds = round(time.monotonic() - started, 1)
+        world.database_url = ""
+        _save(world, directory)
+        log(f"world: generated into PostgreSQL {postgres.version()} in "
+            f"{world.generate_seconds:.1f} s -> {directory}")
+    with postgres.running(directory / "pgdata") as cluster:
+        world.database_url = cluster.url
+        yield world, cluster
 
 
 def main() -> int:  # manual use: python -m benchmarks.world [--small]
