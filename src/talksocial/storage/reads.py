@@ -267,7 +267,12 @@ class ReadStore:
         conn = self._connection()
         try:
             cursor = conn.cursor()
-            cursor.execute(sql, tuple(params))
+            if self._qmark:
+                cursor.execute(sql, tuple(params))
+            else:
+                # Binary results: a page's elements arrive as their bytes, not as hex text
+                # the server encodes and the driver decodes again.
+                cursor.execute(sql, tuple(params), binary=True)
             rows: list[Any] = cursor.fetchall()
             cursor.close()
         except Exception:
