@@ -213,16 +213,37 @@ def _friends_page_sql(
     return (sql.replace("?", "%s") if postgresql else sql), params
 
 
+#: How many answers the worker keeps at most (`ReadStore`'s cache; all are dropped when full).
+CACHED_PAGES = 512
+CACHED_OWNERS = 4096
+
+
 class ReadStore:
-    """Read queries on one DBAPI connection. Not shared between threads or processes."""
+    """Read queries on one DBAPI connection. Not shared between threads or processes.
+
+    On SQLite the token lookups and friends pages are also kept by the worker, for as long as
+    the database has not changed: every lookup first asks SQLite's `PRAGMA data_version`, which
+    moves when any other connection (another worker, another server, the CLI, this worker's own
+    writes, which go through the engine's other connections) commits anything, and a moved
+    version drops everything kept. So a revoked token, a consent change or a friend-list write
+    is seen by the very next request on every worker; an expiry is checked on every answer
+    against the clock. Why: under the server, each SQLite call hands the interpreter lock to
+    the server's own threads and back, and that costs more than the page's query itself
+    (measured in docs/benchmarks.md); the version check is the one call a repeated request
+    then makes. PostgreSQL offers no such cheap check: its reads are never kept."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._conn: Any = None
         self._qmark = engine.dialect.paramstyle == "qmark"
+        self._kept_version: int | None = None
+        self._kept_owners: dict[str, Any] = {}
+        self._kept_pages: dict[tuple[str, Lang, PageQuery], Any] = {}
 
     def _connection(self) -> Any:
         if self._conn is None:
+            # data_version counts per connection: what was kept under another one is dropped.
+            self._forget()
             conn = self._engine.raw_connection()
             if not self._qmark:
                 # Each read is one statement: autocommit spares the BEGIN and ROLLBACK round
@@ -238,6 +259,23 @@ class ReadStore:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._forget()
+
+    def _forget(self) -> None:
+        self._kept_version = None
+        self._kept_owners.clear()
+        self._kept_pages.clear()
+
+    def _keeping(self) -> bool:
+        """Whether answers may be kept, after dropping them if the database changed since they
+        were read (SQLite only; see the class)."""
+        if not self._qmark:
+            return False
+        version = self._fetch_sql("PRAGMA data_version", ())[0][0]
+        if version != self._kept_version:
+            self._forget()
+            self._kept_version = version
+        return True
 
     def _discard(self) -> None:
         """Drops a connection that failed: invalidated, not returned to the pool (its reset
@@ -286,11 +324,22 @@ class ReadStore:
         return time.time() + (float(rows[0][0]) if rows and rows[0][0] is not None else 0.0)
 
     def token_owner(self, token_sha256: str) -> TokenOwner | None:
-        rows = self._fetch(
-            f"SELECT {_TOKEN_OWNER_COLUMNS}, {_CLOCK}, {_VERSION} {_TOKEN_OWNER_FROM}",
-            (token_sha256,),
-        )
-        return _token_owner(rows[0]) if rows else None
+        keeping = self._keeping()
+        row = self._kept_owners.get(token_sha256) if keeping else None
+        if row is None:
+            rows = self._fetch(
+                f"SELECT {_TOKEN_OWNER_COLUMNS}, {_CLOCK}, {_VERSION} {_TOKEN_OWNER_FROM}",
+                (token_sha256,),
+            )
+            if not rows:
+                return None
+            row = rows[0]
+            if keeping:
+                if len(self._kept_owners) >= CACHED_OWNERS:
+                    self._kept_owners.clear()
+                self._kept_owners[token_sha256] = row
+        # (The caller's `now` is worked out from the kept clock offset at every answer.)
+        return _token_owner(row)
 
     def friends_page(self, token_sha256: str, lang: Lang, query: PageQuery) -> FriendsPage | None:
         """The caller of an access token and its friends page, in one statement (None: no
@@ -298,14 +347,24 @@ class ReadStore:
         sql, names = _friends_page_sql(
             lang, query.order == "desc", query.friend_order == "nickname", not self._qmark
         )
+        key = (token_sha256, lang, query)
+        keeping = self._keeping()
+        kept = self._kept_pages.get(key) if keeping else None
+        if kept is not None:
+            row, elements = kept
+            return FriendsPage(_token_owner(row), elements)
         bounds = {"offset": query.offset, "end": query.offset + query.limit}
         rows = self._fetch_sql(sql, (token_sha256, *(bounds[name] for name in names)))
         if not rows:
             return None
         row = rows[0]
         parts = [bytes(p) for p in row[14:] if p]
-        return FriendsPage(_token_owner(row), b",".join(parts) if len(parts) > 1 else
-                           (parts[0] if parts else b""))
+        elements = b",".join(parts) if len(parts) > 1 else (parts[0] if parts else b"")
+        if keeping:
+            if len(self._kept_pages) >= CACHED_PAGES:
+                self._kept_pages.clear()
+            self._kept_pages[key] = (row[:14], elements)
+        return FriendsPage(_token_owner(row), elements)
 
     def app_by_admin_key(self, key_sha256: str) -> AppKey | None:
         rows = self._fetch(
