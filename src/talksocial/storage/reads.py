@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Engine
 
 from talksocial.domain.collation import Lang
 from talksocial.domain.friends import PageQuery
+
+T = TypeVar("T")
 
 _CLOCK = "(SELECT value FROM server_state WHERE key = 'clock_offset')"
 # The control plane's version (storage.versions.VERSION_KEY), read with the credential so that a
@@ -213,15 +215,15 @@ def _friends_page_sql(
     return (sql.replace("?", "%s") if postgresql else sql), params
 
 
-#: How many answers the worker keeps at most (`ReadStore`'s cache; all are dropped when full).
-CACHED_PAGES = 512
-CACHED_OWNERS = 4096
+#: How many answers a worker keeps at most (`ReadStore`; all are dropped when it is full).
+KEPT_ANSWERS = 2048
 
 
 class ReadStore:
     """Read queries on one DBAPI connection. Not shared between threads or processes.
 
-    On SQLite the token lookups and friends pages are also kept by the worker, for as long as
+    On SQLite the answers of the hot reads (a token's caller, an admin key's app, a friends
+    page, profiles by user list) are also kept by the worker, for as long as
     the database has not changed: every lookup first asks SQLite's `PRAGMA data_version`, which
     moves when any other connection (another worker, another server, the CLI, this worker's own
     writes, which go through the engine's other connections) commits anything, and a moved
@@ -237,8 +239,7 @@ class ReadStore:
         self._conn: Any = None
         self._qmark = engine.dialect.paramstyle == "qmark"
         self._kept_version: int | None = None
-        self._kept_owners: dict[str, Any] = {}
-        self._kept_pages: dict[tuple[str, Lang, PageQuery], Any] = {}
+        self._kept: dict[tuple[Any, ...], Any] = {}
 
     def _connection(self) -> Any:
         if self._conn is None:
@@ -263,8 +264,7 @@ class ReadStore:
 
     def _forget(self) -> None:
         self._kept_version = None
-        self._kept_owners.clear()
-        self._kept_pages.clear()
+        self._kept.clear()
 
     def _keeping(self) -> bool:
         """Whether answers may be kept, after dropping them if the database changed since they
@@ -276,6 +276,20 @@ class ReadStore:
             self._forget()
             self._kept_version = version
         return True
+
+    def _kept_or_read(self, key: tuple[Any, ...], read: Callable[[], T | None]) -> T | None:
+        """The answer kept under `key` while the database has not changed, else `read()`'s
+        (kept in turn; "none found" is never kept)."""
+        if not self._keeping():
+            return read()
+        found = self._kept.get(key)
+        if found is None:
+            found = read()
+            if found is not None:
+                if len(self._kept) >= KEPT_ANSWERS:
+                    self._kept.clear()
+                self._kept[key] = found
+        return found
 
     def _discard(self) -> None:
         """Drops a connection that failed: invalidated, not returned to the pool (its reset
@@ -324,22 +338,16 @@ class ReadStore:
         return time.time() + (float(rows[0][0]) if rows and rows[0][0] is not None else 0.0)
 
     def token_owner(self, token_sha256: str) -> TokenOwner | None:
-        keeping = self._keeping()
-        row = self._kept_owners.get(token_sha256) if keeping else None
-        if row is None:
+        def read() -> Any:
             rows = self._fetch(
                 f"SELECT {_TOKEN_OWNER_COLUMNS}, {_CLOCK}, {_VERSION} {_TOKEN_OWNER_FROM}",
                 (token_sha256,),
             )
-            if not rows:
-                return None
-            row = rows[0]
-            if keeping:
-                if len(self._kept_owners) >= CACHED_OWNERS:
-                    self._kept_owners.clear()
-                self._kept_owners[token_sha256] = row
-        # (The caller's `now` is worked out from the kept clock offset at every answer.)
-        return _token_owner(row)
+            return rows[0] if rows else None
+
+        row = self._kept_or_read(("owner", token_sha256), read)
+        # (The caller's `now` is worked out from the clock offset at every answer, kept or not.)
+        return _token_owner(row) if row is not None else None
 
     def friends_page(self, token_sha256: str, lang: Lang, query: PageQuery) -> FriendsPage | None:
         """The caller of an access token and its friends page, in one statement (None: no
@@ -347,33 +355,33 @@ class ReadStore:
         sql, names = _friends_page_sql(
             lang, query.order == "desc", query.friend_order == "nickname", not self._qmark
         )
-        key = (token_sha256, lang, query)
-        keeping = self._keeping()
-        kept = self._kept_pages.get(key) if keeping else None
-        if kept is not None:
-            row, elements = kept
-            return FriendsPage(_token_owner(row), elements)
         bounds = {"offset": query.offset, "end": query.offset + query.limit}
-        rows = self._fetch_sql(sql, (token_sha256, *(bounds[name] for name in names)))
-        if not rows:
+
+        def read() -> tuple[Any, bytes] | None:
+            rows = self._fetch_sql(sql, (token_sha256, *(bounds[name] for name in names)))
+            if not rows:
+                return None
+            parts = [bytes(p) for p in rows[0][14:] if p]
+            return rows[0][:14], b",".join(parts)
+
+        found = self._kept_or_read(("page", token_sha256, lang, query), read)
+        if found is None:
             return None
-        row = rows[0]
-        parts = [bytes(p) for p in row[14:] if p]
-        elements = b",".join(parts) if len(parts) > 1 else (parts[0] if parts else b"")
-        if keeping:
-            if len(self._kept_pages) >= CACHED_PAGES:
-                self._kept_pages.clear()
-            self._kept_pages[key] = (row[:14], elements)
+        row, elements = found
         return FriendsPage(_token_owner(row), elements)
 
     def app_by_admin_key(self, key_sha256: str) -> AppKey | None:
-        rows = self._fetch(
-            f"SELECT id, consent_items, {_VERSION}, {_CLOCK} FROM apps WHERE admin_key_sha256 = ?",
-            (key_sha256,),
-        )
-        if not rows:
+        def read() -> Any:
+            rows = self._fetch(
+                f"SELECT id, consent_items, {_VERSION}, {_CLOCK} FROM apps "
+                "WHERE admin_key_sha256 = ?",
+                (key_sha256,),
+            )
+            return rows[0] if rows else None
+
+        r = self._kept_or_read(("app", key_sha256), read)
+        if r is None:
             return None
-        r = rows[0]
         return AppKey(
             app_id=r[0],
             consent_items=parse_json_dict(r[1]),
@@ -413,9 +421,18 @@ class ReadStore:
         it shows the viewer (`viewer_id`, a user id of the same app): the one it assigned to
         the viewer, when the viewer has it in their friend list (hidden or not). One statement:
         the targets, the viewer and the multi-profiles together, whatever their number."""
-        unique = sorted(set(user_ids))
+        unique = tuple(sorted(set(user_ids)))
         if not unique:
             return {}
+        found = self._kept_or_read(
+            ("profiles", app_id, unique, viewer_id),
+            lambda: self._read_profiles(app_id, unique, viewer_id),
+        )
+        return found if found is not None else {}
+
+    def _read_profiles(
+        self, app_id: int, unique: tuple[int, ...], viewer_id: int | None
+    ) -> dict[int, ShownProfile]:
         marks = ",".join("?" * len(unique))
         rows = self._fetch(
             f"""
