@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from talksocial.app import create_app
+from talksocial.app import create_app, prepare_worker_process
 from talksocial.config import Config
 from talksocial.web.responses import json_response
 
@@ -40,4 +40,6 @@ def limit_route(body_path: Path) -> Route:
 
 def worker_app() -> Starlette:
     config = Config.from_worker_env(os.environ)
-    return create_app(config, extra_routes=[limit_route(Path(os.environ[ENV_LIMIT_BODY]))])
+    app = create_app(config, extra_routes=[limit_route(Path(os.environ[ENV_LIMIT_BODY]))])
+    prepare_worker_process()  # as talksocial's own worker_app does
+    return app
