@@ -73,7 +73,8 @@ class KakaoWorld(ServerProcess):
         directory.mkdir(parents=True, exist_ok=True)
         database_url = f"sqlite:///{directory / 'talksocial.db'}"
         operator_token = secrets.token_urlsafe(24)
-        args = ["--database", database_url, "--operator-token", operator_token]
+        # `--flag=value`: a token may start with "-", which argparse would read as a flag.
+        args = ["--database", database_url, f"--operator-token={operator_token}"]
         if seed is None or (isinstance(seed, str) and seed == DEMO):
             args.append("--demo")
         elif isinstance(seed, Mapping):

@@ -120,3 +120,24 @@ def test_catch_unlink_callbacks(kakao_world: KakaoWorld) -> None:
     assert {c["app_id"] for c in calls} == {"5"}
     deliveries = kakao_world.unlink_deliveries(app=5)
     assert len(deliveries) == 2
+
+
+def test_an_operator_token_starting_with_a_dash_starts_the_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # secrets.token_urlsafe starts with "-" about once in 64 worlds: argparse must not take it
+    # for a flag (it did, and `serve` exited with "expected one argument").
+    import secrets
+
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-starts-with-a-dash-" + "x" * n)
+    world = KakaoWorld.start(None, tmp_path)
+    try:
+        assert world.operator_token.startswith("-")
+        # The server took it as its operator token: the control plane answers with it.
+        world.advance_clock(60)
+        refused = httpx.post(world.base_url + "/_talksocial/clock",
+                             json={"advance_seconds": 60},
+                             headers={"X-Talksocial-Operator-Token": "wrong"})
+        assert refused.status_code in (401, 403)
+    finally:
+        world.stop()
