@@ -96,7 +96,8 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 .PHONY: bench-profile
-# py-spy profile of the friends page under wrk, summarised into docs/bench/profile-friends.txt.
+# py-spy profile of the friends page under wrk, summarised into docs/bench/profile-friends.txt
+# (the committed file starts with two lines saying what build it profiles, written by hand).
 bench-profile: $(BENCH_STAMP)
 	command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -q && apt-get install -y -q wrk; }
