@@ -440,11 +440,13 @@ class ReadStore:
                    a.thumbnail_url, mp.id, mp.nickname, mp.profile_image_url, mp.thumbnail_url
             FROM links l
             JOIN accounts a ON a.id = l.account_id
-            LEFT JOIN friendships f
-              ON f.owner_id = (SELECT v.account_id FROM links v
-                               WHERE v.app_id = ? AND v.user_id = ?)
-             AND f.friend_id = a.id
-            LEFT JOIN friendships r ON r.owner_id = a.id AND r.friend_id = f.owner_id
+            LEFT JOIN friendships r
+              ON r.owner_id = a.id
+             AND r.friend_id = (SELECT v.account_id FROM links v
+                                WHERE v.app_id = ? AND v.user_id = ?)
+             AND r.shown_profile_id IS NOT NULL
+             AND EXISTS (SELECT 1 FROM friendships f
+                         WHERE f.owner_id = r.friend_id AND f.friend_id = a.id)
             LEFT JOIN multi_profiles mp ON mp.id = r.shown_profile_id
             WHERE l.app_id = ? AND l.user_id IN ({marks})
             """,
