@@ -187,10 +187,11 @@ def _limit(section: dict[str, Any]) -> float:
         "requests_per_s"])
 
 
-def table(report: dict[str, Any]) -> str:
-    by_db = sections(report)
-    dbs = list(by_db)
-    both = len(dbs) > 1
+def _scenarios_of(
+    by_db: dict[str, dict[str, Any]],
+) -> tuple[list[str], dict[str, str], dict[str, dict[str, Any]]]:
+    """The scenario names in report order (over all databases), their labels, and each
+    database's scenarios by name."""
     names: list[str] = []
     labels: dict[str, str] = {}
     for section in by_db.values():
@@ -199,6 +200,14 @@ def table(report: dict[str, Any]) -> str:
                 names.append(s["name"])
                 labels[s["name"]] = s["label"]
     found = {db: {s["name"]: s for s in section["scenarios"]} for db, section in by_db.items()}
+    return names, labels, found
+
+
+def table(report: dict[str, Any]) -> str:
+    by_db = sections(report)
+    dbs = list(by_db)
+    both = len(dbs) > 1
+    names, labels, found = _scenarios_of(by_db)
     limits = {db: _limit(section) for db, section in by_db.items()}
 
     head: tuple[str, ...] = ("scenario",)
@@ -302,14 +311,7 @@ def chart(report: dict[str, Any], path: Path) -> None:
 
     by_db = sections(report)
     dbs = list(by_db)
-    names: list[str] = []
-    labels: dict[str, str] = {}
-    for section in by_db.values():
-        for s in section["scenarios"]:
-            if s["name"] not in labels:
-                names.append(s["name"])
-                labels[s["name"]] = s["label"]
-    found = {db: {s["name"]: s for s in section["scenarios"]} for db, section in by_db.items()}
+    names, labels, found = _scenarios_of(by_db)
     # grouped horizontal bars: one group per scenario (first at the top), a bar per database
     height = 0.8 / len(dbs)
     ys = list(range(len(names)))[::-1]

@@ -213,11 +213,7 @@ def ensure_world(cache: Path, spec: WorldSpec, *, log: Any = print) -> World:
         world = _load(directory)
         log(f"world: reusing {directory} ({world.accounts:,} accounts, {world.generator})")
         return world
-    tmp = directory.with_name(directory.name + ".tmp")
-    for stale in (directory, tmp):
-        if stale.exists():
-            shutil.rmtree(stale)
-    tmp.mkdir(parents=True)
+    tmp = _fresh_tmp(directory)
     started = time.monotonic()
     world = _generate(tmp, spec, log, f"sqlite:///{tmp / 'world.db'}")
     tmp.rename(directory)
@@ -227,6 +223,17 @@ def ensure_world(cache: Path, spec: WorldSpec, *, log: Any = print) -> World:
     _save(world, directory)
     log(f"world: generated in {world.generate_seconds:.1f} s -> {directory}")
     return world
+
+
+def _fresh_tmp(directory: Path) -> Path:
+    """An empty `<directory>.tmp` to generate into, `directory` (half-written) and any earlier
+    `.tmp` removed."""
+    tmp = directory.with_name(directory.name + ".tmp")
+    for stale in (directory, tmp):
+        if stale.exists():
+            shutil.rmtree(stale)
+    tmp.mkdir(parents=True)
+    return tmp
 
 
 def postgres_directory(cache: Path, spec: WorldSpec) -> Path:
@@ -253,11 +260,7 @@ def postgres_world(cache: Path, spec: WorldSpec, *, log: Any = print
         log(f"world: reusing {directory} ({world.accounts:,} accounts, PostgreSQL "
             f"{postgres.version()})")
     else:
-        tmp = directory.with_name(directory.name + ".tmp")
-        for stale in (directory, tmp):
-            if stale.exists():
-                shutil.rmtree(stale)
-        tmp.mkdir(parents=True)
+        tmp = _fresh_tmp(directory)
         started = time.monotonic()
         postgres.initdb(tmp / "pgdata")
         with postgres.running(tmp / "pgdata", extra=postgres.GENERATE_SETTINGS) as cluster:
