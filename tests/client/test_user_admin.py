@@ -123,6 +123,11 @@ def test_update_profile(users_world: InProcessKakaoWorld) -> None:
 def test_user_ids_limit_raises_quota_exceeded(tmp_path: Any) -> None:
     started = InProcessKakaoWorld.start(world(), tmp_path / "w")
     try:
+        # The limit is per calendar minute of the server clock: set the clock to a minute's
+        # start so that all 101 calls fall in one minute (left to the wall clock, a run that
+        # crossed a minute boundary saw the count start again: a flaky test).
+        pinned = started.server.post("/_talksocial/clock", json={"now": "2030-01-01T00:00:00Z"})
+        assert pinned.status_code == 200, pinned.text
         client = started.client(admin_key="ak-users")
         for _ in range(100):
             client.user_ids(limit=1)

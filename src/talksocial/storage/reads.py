@@ -222,17 +222,18 @@ KEPT_ANSWERS = 2048
 class ReadStore:
     """Read queries on one DBAPI connection. Not shared between threads or processes.
 
-    On SQLite the answers of the hot reads (a token's caller, an admin key's app, a friends
-    page, profiles by user list) are also kept by the worker, for as long as
-    the database has not changed: every lookup first asks SQLite's `PRAGMA data_version`, which
-    moves when any other connection (another worker, another server, the CLI, this worker's own
-    writes, which go through the engine's other connections) commits anything, and a moved
-    version drops everything kept. So a revoked token, a consent change or a friend-list write
-    is seen by the very next request on every worker; an expiry is checked on every answer
-    against the clock. Why: under the server, each SQLite call hands the interpreter lock to
-    the server's own threads and back, and that costs more than the page's query itself
-    (measured in docs/benchmarks.md); the version check is the one call a repeated request
-    then makes. PostgreSQL offers no such cheap check: its reads are never kept."""
+    The answers of the hot reads (a token's caller, an admin key's app, a friends page,
+    profiles by user list) are also kept by the worker, for as long as the database has not
+    changed since they were read: every lookup first reads the database's change counter and a
+    moved counter drops everything kept. On SQLite that is `PRAGMA data_version`, which moves
+    when any other connection (another worker, another server, the CLI, this worker's own
+    writes, which go through the engine's other connections) commits anything; on PostgreSQL
+    the `data_version` row, which a trigger on every table moves in every writing transaction
+    (migration 0012). So a revoked token, a consent change or a friend-list write is seen by
+    the very next request on every worker; an expiry is checked on every answer against the
+    clock. Why: under the server each SQLite call hands the interpreter lock to the server's
+    own threads and back, and on PostgreSQL each statement is a round trip; either costs more
+    than checking one number (measured in docs/benchmarks.md)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -240,6 +241,11 @@ class ReadStore:
         self._qmark = engine.dialect.paramstyle == "qmark"
         self._kept_version: int | None = None
         self._kept: dict[tuple[Any, ...], Any] = {}
+        # SQLite counts commits by other connections itself; PostgreSQL's counter is a row
+        # that every writing transaction moves (migration 0012).
+        self._version_sql = (
+            "PRAGMA data_version" if self._qmark else "SELECT n FROM data_version WHERE id = 1"
+        )
 
     def _connection(self) -> Any:
         if self._conn is None:
@@ -268,10 +274,8 @@ class ReadStore:
 
     def _keeping(self) -> bool:
         """Whether answers may be kept, after dropping them if the database changed since they
-        were read (SQLite only; see the class)."""
-        if not self._qmark:
-            return False
-        version = self._fetch_sql("PRAGMA data_version", ())[0][0]
+        were read (see the class)."""
+        version = self._fetch_sql(self._version_sql, ())[0][0]
         if version != self._kept_version:
             self._forget()
             self._kept_version = version
