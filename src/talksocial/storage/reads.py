@@ -14,8 +14,6 @@ in autocommit: no BEGIN or ROLLBACK either).
 from __future__ import annotations
 
 import json
-import mmap
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -217,46 +215,6 @@ def _friends_page_sql(
     return (sql.replace("?", "%s") if postgresql else sql), params
 
 
-class WalIndexHeader:
-    """SQLite's own record of the last commit, read from the database's WAL index (the
-    `-shm` file every connection to a WAL database maps; its layout is SQLite's "wal-index
-    header", https://www.sqlite.org/walformat.html): two copies of a 48-byte header that every
-    committing transaction rewrites (its change counter, last frame, salts and checksum), the
-    second copy first. SQLite itself reads it to tell whether its page cache is still good;
-    a worker reads it for the same purpose, without a call into SQLite (`PRAGMA data_version`
-    is one; under granian each SQLite call hands the interpreter lock to the server's threads
-    and back, docs/benchmarks.md#read-path)."""
-
-    SIZE = 48
-
-    def __init__(self, shm_path: str) -> None:
-        fd = os.open(shm_path, os.O_RDONLY)
-        try:
-            self._map = mmap.mmap(fd, 2 * self.SIZE, access=mmap.ACCESS_READ)
-        finally:
-            os.close(fd)
-
-    @classmethod
-    def of(cls, database_path: str | None) -> WalIndexHeader | None:
-        """The header of an SQLite file in WAL mode whose WAL index exists, else None."""
-        if not database_path or database_path == ":memory:":
-            return None
-        try:
-            return cls(os.path.abspath(database_path) + "-shm")
-        except (OSError, ValueError):  # no WAL index (yet), or too short to hold the header
-            return None
-
-    def last_commit(self) -> bytes | None:
-        """The header's bytes; None while a writer is between its two copies (the caller then
-        asks SQLite)."""
-        both = self._map[: 2 * self.SIZE]
-        first, second = both[: self.SIZE], both[self.SIZE :]
-        return first if first == second and first[12] == 1 else None  # 12: isInit
-
-    def close(self) -> None:
-        self._map.close()
-
-
 #: How many answers a worker keeps at most (`ReadStore`; all are dropped when it is full).
 KEPT_ANSWERS = 2048
 
@@ -267,10 +225,9 @@ class ReadStore:
     The answers of the hot reads (a token's caller, an admin key's app, a friends page,
     profiles by user list) are also kept by the worker, for as long as the database has not
     changed since they were read: every lookup first reads the database's change counter and a
-    moved counter drops everything kept. On SQLite that is the WAL index's header
-    (`WalIndexHeader`), which every commit by any connection rewrites (another worker, another
-    server, the CLI, this worker's own writes, which go through the engine's other
-    connections), or `PRAGMA data_version` where there is no WAL index; on PostgreSQL
+    moved counter drops everything kept. On SQLite that is `PRAGMA data_version`, which moves
+    when any other connection (another worker, another server, the CLI, this worker's own
+    writes, which go through the engine's other connections) commits anything; on PostgreSQL
     the `data_version` row, which a trigger on every table moves in every writing transaction
     (migration 0012). So a revoked token, a consent change or a friend-list write is seen by
     the very next request on every worker; an expiry is checked on every answer against the
@@ -282,15 +239,13 @@ class ReadStore:
         self._engine = engine
         self._conn: Any = None
         self._qmark = engine.dialect.paramstyle == "qmark"
-        self._kept_version: object = None
+        self._kept_version: int | None = None
         self._kept: dict[tuple[Any, ...], Any] = {}
         # SQLite counts commits by other connections itself; PostgreSQL's counter is a row
         # that every writing transaction moves (migration 0012).
         self._version_sql = (
             "PRAGMA data_version" if self._qmark else "SELECT n FROM data_version WHERE id = 1"
         )
-        self._wal_index: WalIndexHeader | None = None
-        self._wal_index_looked = True
 
     def _connection(self) -> Any:
         if self._conn is None:
@@ -305,21 +260,12 @@ class ReadStore:
                 assert driver is not None
                 driver.autocommit = True
             self._conn = conn
-            self._close_wal_index()
-            # SQLite makes the WAL index at the connection's first read: looked for after it.
-            self._wal_index_looked = not self._qmark
         return self._conn
-
-    def _close_wal_index(self) -> None:
-        if self._wal_index is not None:
-            self._wal_index.close()
-            self._wal_index = None
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        self._close_wal_index()
         self._forget()
 
     def _forget(self) -> None:
@@ -329,13 +275,7 @@ class ReadStore:
     def _keeping(self) -> bool:
         """Whether answers may be kept, after dropping them if the database changed since they
         were read (see the class)."""
-        self._connection()
-        version: object = self._wal_index.last_commit() if self._wal_index is not None else None
-        if version is None:
-            version = self._fetch_sql(self._version_sql, ())[0][0]
-            if not self._wal_index_looked:
-                self._wal_index_looked = True
-                self._wal_index = WalIndexHeader.of(self._engine.url.database)
+        version = self._fetch_sql(self._version_sql, ())[0][0]
         if version != self._kept_version:
             self._forget()
             self._kept_version = version
