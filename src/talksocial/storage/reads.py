@@ -275,7 +275,17 @@ class ReadStore:
     def _keeping(self) -> bool:
         """Whether answers may be kept, after dropping them if the database changed since they
         were read (see the class)."""
-        version = self._fetch_sql(self._version_sql, ())[0][0]
+        if self._qmark:
+            # The hot path of every kept answer: straight to the driver (the sqlite3 module's
+            # own execute), past the pool's cursor wrapper.
+            try:
+                version = self._connection().driver_connection.execute(
+                    self._version_sql).fetchone()[0]
+            except Exception:
+                self._discard()
+                version = self._fetch_sql(self._version_sql, ())[0][0]
+        else:
+            version = self._fetch_sql(self._version_sql, ())[0][0]
         if version != self._kept_version:
             self._forget()
             self._kept_version = version
