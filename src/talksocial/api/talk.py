@@ -140,9 +140,10 @@ async def talk_profiles(request: Request) -> Response:
     targets = []
     for target_id in target_ids:
         profile, shown = linked[target_id]
+        # (A multi-profile is only ever read for a viewer: the statement joins on its account.)
         nickname, image, thumbnail = (
             shown
-            if shown is not None and viewer is not None
+            if shown is not None
             else (profile.nickname, profile.profile_image_url, profile.thumbnail_url)
         )
         targets.append(

@@ -107,6 +107,11 @@ _TOKEN_OWNER_FROM = """
 """
 
 
+def _server_now(clock_offset: Any) -> float:
+    """The server clock: this machine's plus the stored offset (`_CLOCK`; none: 0)."""
+    return time.time() + (float(clock_offset) if clock_offset is not None else 0.0)
+
+
 def _token_owner(row: Sequence[Any]) -> TokenOwner:
     """A TokenOwner from the columns `_TOKEN_OWNER_COLUMNS`, then the clock offset and the
     control version."""
@@ -114,7 +119,7 @@ def _token_owner(row: Sequence[Any]) -> TokenOwner:
         app_id=row[0],
         account_id=row[1],
         expires_at=row[2],
-        now=time.time() + (float(row[12]) if row[12] is not None else 0.0),
+        now=_server_now(row[12]),
         user_id=row[3],
         scopes=parse_json_list(row[4]),
         talk_user=bool(row[5]),
@@ -272,30 +277,17 @@ class ReadStore:
         self._kept_version = None
         self._kept.clear()
 
-    def _keeping(self) -> bool:
-        """Whether answers may be kept, after dropping them if the database changed since they
-        were read (see the class)."""
-        if self._qmark:
-            # The hot path of every kept answer: straight to the driver (the sqlite3 module's
-            # own execute), past the pool's cursor wrapper.
-            try:
-                version = self._connection().driver_connection.execute(
-                    self._version_sql).fetchone()[0]
-            except Exception:
-                self._discard()
-                version = self._fetch_sql(self._version_sql, ())[0][0]
-        else:
-            version = self._fetch_sql(self._version_sql, ())[0][0]
+    def _forget_if_changed(self) -> None:
+        """Drops what is kept if the database changed since it was read (see the class)."""
+        version = self._fetch_sql(self._version_sql, ())[0][0]
         if version != self._kept_version:
             self._forget()
             self._kept_version = version
-        return True
 
     def _kept_or_read(self, key: tuple[Any, ...], read: Callable[[], T | None]) -> T | None:
         """The answer kept under `key` while the database has not changed, else `read()`'s
         (kept in turn; "none found" is never kept)."""
-        if not self._keeping():
-            return read()
+        self._forget_if_changed()
         found = self._kept.get(key)
         if found is None:
             found = read()
@@ -332,7 +324,9 @@ class ReadStore:
     def _fetch_once(self, sql: str, params: Sequence[Any]) -> list[Any]:
         conn = self._connection()
         try:
-            cursor = conn.cursor()
+            # The driver's own cursor, past the pool's wrapper: every request makes at least
+            # one of these calls (the change check of the kept answers).
+            cursor = conn.driver_connection.cursor()
             if self._qmark:
                 cursor.execute(sql, tuple(params))
             else:
@@ -349,7 +343,7 @@ class ReadStore:
 
     def clock_now(self) -> float:
         rows = self._fetch(f"SELECT {_CLOCK}", ())
-        return time.time() + (float(rows[0][0]) if rows and rows[0][0] is not None else 0.0)
+        return _server_now(rows[0][0] if rows else None)
 
     def token_owner(self, token_sha256: str) -> TokenOwner | None:
         def read() -> Any:
@@ -400,7 +394,7 @@ class ReadStore:
             app_id=r[0],
             consent_items=parse_json_dict(r[1]),
             control_version=r[2],
-            now=time.time() + (float(r[3]) if r[3] is not None else 0.0),
+            now=_server_now(r[3]),
         )
 
     def app_id_by_rest_api_key(self, key_sha256: str) -> int | None:

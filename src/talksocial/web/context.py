@@ -82,8 +82,9 @@ class _Origin(NamedTuple):
 _ORIGINS_KEPT = 256
 
 
-def _host_header(scope: Scope) -> bytes | None:
-    for name, value in scope["headers"]:
+def host_header(scope: Scope) -> bytes | None:
+    """The request's first Host header, as sent."""
+    for name, value in scope.get("headers", ()):
         if name == b"host":
             return bytes(value)
     return None
@@ -140,7 +141,7 @@ class ServerContext:
         once per distinct scheme and Host (a friends page asks on every request, and building
         the request's URL costs more than the page's own query)."""
         scope = request.scope
-        key = (scope.get("scheme", "http"), _host_header(scope) or scope.get("server"))
+        key = (scope.get("scheme", "http"), host_header(scope) or scope.get("server"))
         found = self._origins.get(key)
         if found is None:
             netloc = request.url.netloc

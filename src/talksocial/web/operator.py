@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from starlette.types import Scope
 
 from talksocial.config import Config
-from talksocial.web.context import host_allowed, host_name, is_loopback_name
+from talksocial.web.context import host_allowed, host_header, host_name, is_loopback_name
 
 HEADER = "x-talksocial-operator-token"
 
@@ -98,10 +98,8 @@ def bind_host(config: Config, scope: Scope) -> str | None:
 
 def host_names_this_server(config: Config, scope: Scope) -> bool:
     """The request's Host header is a loopback name or address or one of `--allowed-hosts`."""
-    for name, value in scope.get("headers", ()):
-        if name == b"host":
-            return host_allowed(config, host_name(value.decode("latin-1")))
-    return False
+    host = host_header(scope)
+    return host is not None and host_allowed(config, host_name(host.decode("latin-1")))
 
 
 def check(config: Config, scope: Scope) -> Refusal | None:
